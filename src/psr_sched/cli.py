@@ -1,0 +1,264 @@
+"""The ``psr-sched`` command: demo, solve, validate, schema."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from psr_sched.errors import ProblemError
+from psr_sched.problem import Problem, load_problem
+from psr_sched.result import Result
+from psr_sched.solver import Progress, SolveOptions, solve
+
+EXIT_OK = 0
+EXIT_INVALID = 1
+EXIT_USAGE = 2
+
+
+class _UserError(Exception):
+    """An error to report in one line, without a traceback."""
+
+
+def _printer(event: Progress) -> None:
+    bound = "—" if event.bound is None else f"{event.bound:,}"
+    objective = "—" if event.objective is None else f"{event.objective:,}"
+    placed = "" if event.scheduled is None else f"  scheduled {event.scheduled:,}"
+    print(
+        f"  {event.elapsed_s:6.1f}s  {event.phase:<6}  objective {objective:>12}  "
+        f"bound {bound:>12}{placed}",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+def _options(args: argparse.Namespace, *, quiet: bool) -> SolveOptions:
+    if args.time_limit <= 0:
+        raise _UserError(f"--time-limit must be positive, got {args.time_limit}")
+    if args.workers < 1:
+        raise _UserError(f"--workers must be at least 1, got {args.workers}")
+    return SolveOptions(
+        time_limit_s=args.time_limit,
+        workers=args.workers,
+        seed=args.seed,
+        deterministic=args.deterministic,
+        callback=None if quiet else _printer,
+    )
+
+
+def write_outputs(
+    out: Path, problem: Problem, result: Result, *, with_problem: bool = False
+) -> list[Path]:
+    """Write schedule.csv, unscheduled.csv, summary.json (and problem.json) atomically.
+
+    Everything is rendered first, written to a temporary folder beside ``out``, then moved
+    into place, so a failure leaves no half-written set of files.
+    """
+    files = {
+        "schedule.csv": _schedule_csv(problem, result),
+        "unscheduled.csv": result.unscheduled_frame().to_csv(index=False),
+        "summary.json": json.dumps(result.summary(), indent=2, default=str) + "\n",
+    }
+    if with_problem:
+        files["problem.json"] = problem.to_json() + "\n"
+    out = out.resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        for name, text in files.items():
+            (staging / name).write_text(text, encoding="utf-8")
+        out.mkdir(exist_ok=True)
+        for name in files:
+            os.replace(staging / name, out / name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return [out / name for name in files]
+
+
+def _schedule_csv(problem: Problem, result: Result) -> str:
+    frame = result.to_frame(problem)
+    for column in ("start", "end"):
+        if not frame.empty:
+            frame[column] = frame[column].map(lambda t: t.isoformat())
+    return frame.to_csv(index=False)
+
+
+def _fmt(value: float | int | None, digits: int = 0) -> str:
+    if value is None:
+        return "—"
+    return f"{value:,.{digits}f}"
+
+
+def render_summary(problem: Problem, result: Result) -> str:
+    """A readable summary: counts, reasons, objective terms beside the greedy baseline."""
+    terms, base = result.terms, result.baseline_terms
+    n = len(problem.requests)
+    lines = [
+        f"{problem.name}: {len(problem.horizon.dates)} days, {len(problem.providers)} providers, "
+        f"{len(problem.rooms)} rooms, {n:,} requests",
+        f"status {result.status.value} in {result.wall_time_s:.1f}s "
+        f"(first schedule after {_fmt(result.time_to_first_s, 2)}s)",
+        "",
+        f"{'':34}{'greedy':>14}{'psr_sched':>14}",
+    ]
+
+    def row(label: str, before: float | int | None, after: float | int | None) -> None:
+        lines.append(f"{label:34}{_fmt(before):>14}{_fmt(after):>14}")
+
+    scheduled = len(result.assignments)
+    row("requests scheduled", None if base is None else n - base.unscheduled_count, scheduled)
+    row("priority-weighted unscheduled", base and base.unscheduled_priority, terms.unscheduled_priority)
+    row("priority-weighted wait (min)", base and base.access_wait, terms.access_wait)
+    row("provider idle gaps (min)", base and base.idle_gap, terms.idle_gap)
+    row("provider preference misses", base and base.provider_preference_misses,
+        terms.provider_preference_misses)
+    row("time preference misses", base and base.time_preference_misses,
+        terms.time_preference_misses)
+    row("pinned visits moved", base and base.pinned_moves, terms.pinned_moves)
+    row("weighted objective", result.baseline_objective, result.objective)
+    if result.baseline_objective:
+        change = 100.0 * (result.objective - result.baseline_objective) / result.baseline_objective
+        lines.append(f"{'objective change vs greedy':34}{'':>14}{change:>13.1f}%")
+    bound = "—" if result.best_bound is None else f"{result.best_bound:,}"
+    gap = "—" if result.gap is None else f"{100 * result.gap:.1f}%"
+    lines.append(f"{'proven lower bound / gap':34}{bound:>14}{gap:>14}")
+    lines.append("")
+    if result.unscheduled:
+        lines.append(f"unscheduled: {len(result.unscheduled)}")
+        for reason, count in result.summary()["unscheduled_by_reason"].items():
+            lines.append(f"  {reason:32}{count:>6}")
+    else:
+        lines.append("every request is scheduled")
+    return "\n".join(lines)
+
+
+# -- commands --------------------------------------------------------------------------------
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from psr_sched.demo import demo_problem
+
+    problem = demo_problem(seed=args.seed)
+    return _solve_and_report(problem, args, with_problem=True)
+
+
+def _cmd_solve(args: argparse.Namespace) -> int:
+    problem = load_problem(args.problem)
+    return _solve_and_report(problem, args, with_problem=False)
+
+
+def _solve_and_report(problem: Problem, args: argparse.Namespace, *, with_problem: bool) -> int:
+    options = _options(args, quiet=args.quiet)
+    if not args.quiet:
+        print(
+            f"solving {problem.name}: {len(problem.requests):,} requests, "
+            f"time limit {options.time_limit_s:g}s, {options.workers} workers",
+            file=sys.stderr,
+        )
+    result = solve(problem, options)
+    from psr_sched.validate import validate
+
+    report = validate(problem, result)
+    if not report.ok:  # an engine bug, never a user error: say so loudly
+        raise RuntimeError(
+            "the engine produced an invalid schedule: "
+            + "; ".join(v.message for v in report.violations[:3])
+        )
+    print(render_summary(problem, result))
+    if args.out is not None:
+        try:
+            written = write_outputs(Path(args.out), problem, result, with_problem=with_problem)
+        except OSError as exc:
+            raise _UserError(f"cannot write to {args.out}: {exc.strerror}") from None
+        print(f"\nwrote {', '.join(str(p) for p in written)}")
+    return EXIT_OK
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from psr_sched.validate import read_schedule_csv, validate
+
+    problem = load_problem(args.problem)
+    frame = read_schedule_csv(args.schedule, problem)
+    report = validate(problem, frame)
+    if report.ok:
+        print(
+            f"valid: {len(frame):,} visits, objective {report.objective(problem.weights):,}"
+        )
+        return EXIT_OK
+    print(f"invalid: {len(report.violations)} violations", file=sys.stderr)
+    for violation in report.violations[:20]:
+        print(f"  [{violation.rule}] {violation.message}", file=sys.stderr)
+    return EXIT_INVALID
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    print(json.dumps(Problem.model_json_schema(), indent=2))
+    return EXIT_OK
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="psr-sched", description="Outpatient appointment scheduling with CP-SAT."
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log solver details")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def solve_flags(p: argparse.ArgumentParser, default_limit: float) -> None:
+        p.add_argument("--time-limit", type=float, default=default_limit, metavar="S",
+                       help=f"wall-clock limit in seconds (default {default_limit:g})")
+        p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+        p.add_argument("--workers", type=int, default=2, metavar="K",
+                       help="CP-SAT workers (default 2)")
+        p.add_argument("--deterministic", action="store_true",
+                       help="same problem, seed and workers give the same schedule")
+        p.add_argument("--quiet", action="store_true", help="no progress lines")
+
+    demo = sub.add_parser("demo", help="solve the embedded demo clinic and print a summary")
+    demo.add_argument("--out", metavar="DIR", help="also write the problem and results here")
+    solve_flags(demo, 30.0)
+    demo.set_defaults(func=_cmd_demo)
+
+    solve_cmd = sub.add_parser("solve", help="solve a problem JSON file")
+    solve_cmd.add_argument("problem", metavar="PROBLEM.json")
+    solve_cmd.add_argument("--out", metavar="DIR", required=True,
+                           help="write schedule.csv, unscheduled.csv, summary.json here")
+    solve_flags(solve_cmd, 60.0)
+    solve_cmd.set_defaults(func=_cmd_solve)
+
+    validate_cmd = sub.add_parser("validate", help="check a schedule against its problem")
+    validate_cmd.add_argument("problem", metavar="PROBLEM.json")
+    validate_cmd.add_argument("schedule", metavar="SCHEDULE.csv")
+    validate_cmd.set_defaults(func=_cmd_validate)
+
+    schema = sub.add_parser("schema", help="print the problem's JSON Schema")
+    schema.set_defaults(func=_cmd_schema)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``psr-sched``; returns the exit status."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        status: int = args.func(args)
+    except (ProblemError, _UserError) as exc:
+        print(f"psr-sched: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("psr-sched: interrupted", file=sys.stderr)
+        return 130
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

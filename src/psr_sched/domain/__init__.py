@@ -1,0 +1,45 @@
+"""Domain records: horizon, clinic resources, visit types, requests and weights."""
+
+from psr_sched.domain.base import DomainModel, Identifier
+from psr_sched.domain.resources import (
+    DatedHours,
+    FrontDesk,
+    Provider,
+    Room,
+    StationShift,
+    WeeklyHours,
+    weekly_sessions,
+)
+from psr_sched.domain.time import Horizon, TimeWindow
+from psr_sched.domain.visits import (
+    DEFAULT_WEIGHTS,
+    AppointmentRequest,
+    FollowUp,
+    PinnedAppointment,
+    RequestLink,
+    SameDaySequence,
+    VisitType,
+    Weights,
+)
+
+__all__ = [
+    "DEFAULT_WEIGHTS",
+    "AppointmentRequest",
+    "DatedHours",
+    "DomainModel",
+    "FollowUp",
+    "FrontDesk",
+    "Horizon",
+    "Identifier",
+    "PinnedAppointment",
+    "Provider",
+    "RequestLink",
+    "Room",
+    "SameDaySequence",
+    "StationShift",
+    "TimeWindow",
+    "VisitType",
+    "WeeklyHours",
+    "Weights",
+    "weekly_sessions",
+]

@@ -1,0 +1,181 @@
+"""From a placement (request → option and start) to a Result: rooms, terms, reasons."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from psr_sched.domain import FollowUp, SameDaySequence
+from psr_sched.problem import Problem
+from psr_sched.result import (
+    Assignment,
+    ObjectiveTerms,
+    ReasonCode,
+    Unscheduled,
+)
+from psr_sched.solver.candidates import Candidates
+from psr_sched.solver.greedy import Placement
+
+
+def assign_rooms(problem: Problem, cand: Candidates, placement: Placement) -> dict[int, int]:
+    """Give every in-person visit a concrete room of its pool.
+
+    Visits of a pool are taken by start; each takes its pinned room when that is free, else
+    the free room of lowest index.  The pool's cumulative capacity guarantees a free room.
+    """
+    by_pool: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
+    for r, (o, t) in placement.items():
+        opt = cand.options[o]
+        if opt.pool >= 0:
+            by_pool[opt.pool].append((t, r, o))
+    rooms: dict[int, int] = {}
+    for pool_index, visits in by_pool.items():
+        pool = cand.pools[pool_index]
+        free_at = dict.fromkeys(pool.rooms, -(10**9))
+        for t, r, o in sorted(visits):
+            pin = problem.pin_by_request.get(problem.requests[r].id)
+            wanted = (
+                problem.room_index.get(pin.room_id) if pin is not None and pin.room_id else None
+            )
+            free = [room for room in pool.rooms if free_at[room] <= t]
+            if not free:
+                raise RuntimeError(f"room pool {pool.kind} over capacity at grain {t}")
+            room = wanted if wanted in free else free[0]
+            rooms[r] = room
+            free_at[room] = t + cand.options[o].duration + pool.turnover
+    return rooms
+
+
+def evaluate(problem: Problem, cand: Candidates, placement: Placement) -> ObjectiveTerms:
+    """Objective terms of a placement, from the solver's integer data."""
+    grain = cand.grain
+    terms: dict[str, int] = defaultdict(int)
+    spans: dict[tuple[int, int], list[int]] = {}
+    for r, request in enumerate(problem.requests):
+        pin = problem.pin_by_request.get(request.id)
+        if r not in placement:
+            terms["unscheduled_priority"] += request.priority
+            terms["unscheduled_count"] += 1
+            if pin is not None and not pin.locked:
+                terms["pinned_moves"] += 1
+                terms["pinned_move_cost"] += pin.move_cost
+            continue
+        o, t = placement[r]
+        opt = cand.options[o]
+        terms["access_wait"] += request.priority * (t * grain - cand.earliest_minute[r])
+        key = (opt.provider, opt.day)
+        end = t + opt.duration
+        if key in spans:
+            span = spans[key]
+            span[0] = min(span[0], t)
+            span[1] = max(span[1], end)
+            span[2] += opt.duration
+        else:
+            spans[key] = [t, end, opt.duration]
+        if (
+            request.preferred_provider_ids
+            and problem.providers[opt.provider].id not in request.preferred_provider_ids
+        ):
+            terms["provider_preference_misses"] += 1
+        if request.preferred_times and not _in_preferred(problem, cand, r, t):
+            terms["time_preference_misses"] += 1
+        if (
+            pin is not None
+            and not pin.locked
+            and (
+                problem.provider_index[pin.provider_id] != opt.provider
+                or cand.pinned_start.get(r) != t
+            )
+        ):
+            terms["pinned_moves"] += 1
+            terms["pinned_move_cost"] += pin.move_cost
+    terms["idle_gap"] = grain * sum(e - s - busy for s, e, busy in spans.values())
+    return ObjectiveTerms(**terms)
+
+
+def preferred_spans(problem: Problem, cand: Candidates, r: int) -> list[tuple[int, int]]:
+    """Grain spans [start, end) of the request's preferred start times, on every open day."""
+    request = problem.requests[r]
+    horizon = problem.horizon
+    out = []
+    for day in horizon.dates:
+        for window in request.preferred_times:
+            try:
+                start = horizon.local_minute(day, window.start)
+                end = horizon.local_minute(day, window.end)
+            except ValueError:
+                continue
+            s, e = horizon.to_grain_ceil(start), horizon.to_grain_ceil(end)
+            if s < e:
+                out.append((s, e))
+    return out
+
+
+def _in_preferred(problem: Problem, cand: Candidates, r: int, t: int) -> bool:
+    return any(s <= t < e for s, e in preferred_spans(problem, cand, r))
+
+
+def unscheduled_reasons(
+    problem: Problem, cand: Candidates, placement: Placement
+) -> list[Unscheduled]:
+    """A reason for every request not in ``placement``."""
+    out = []
+    for r, request in enumerate(problem.requests):
+        if r in placement:
+            continue
+        if r in cand.reasons:
+            code, message = cand.reasons[r]
+        else:
+            code, message = _linked_reason(problem, placement, r)
+        out.append(Unscheduled(request_id=request.id, reason=code, message=message))
+    return out
+
+
+def _linked_reason(problem: Problem, placement: Placement, r: int) -> tuple[ReasonCode, str]:
+    request = problem.requests[r]
+    for link in request.links:
+        other = problem.request_index[link.request_id]
+        if other not in placement:
+            kind = "follows" if isinstance(link, FollowUp) else "is sequenced after"
+            return (
+                ReasonCode.LINKED_REQUEST_UNSCHEDULED,
+                f"it {kind} request {link.request_id}, which is unscheduled",
+            )
+    for other_request in problem.requests:
+        for link in other_request.links:
+            if (
+                isinstance(link, SameDaySequence)
+                and link.request_id == request.id
+                and problem.request_index[other_request.id] not in placement
+            ):
+                return (
+                    ReasonCode.LINKED_REQUEST_UNSCHEDULED,
+                    f"request {other_request.id} must follow it the same day and found no place",
+                )
+    return (
+        ReasonCode.NO_CAPACITY_IN_WINDOW,
+        "every eligible provider, room or check-in slot in its window is taken in this schedule",
+    )
+
+
+def assignments(problem: Problem, cand: Candidates, placement: Placement) -> list[Assignment]:
+    """The placement as assignments with concrete rooms and aware datetimes."""
+    rooms = assign_rooms(problem, cand, placement)
+    horizon = problem.horizon
+    grain = cand.grain
+    out = []
+    for r in sorted(placement):
+        o, t = placement[r]
+        opt = cand.options[o]
+        request = problem.requests[r]
+        out.append(
+            Assignment(
+                request_id=request.id,
+                patient_id=request.patient_id,
+                visit_type=request.visit_type,
+                provider_id=problem.providers[opt.provider].id,
+                room_id=problem.rooms[rooms[r]].id if r in rooms else None,
+                start=horizon.at_minute(t * grain),
+                end=horizon.at_minute((t + opt.duration) * grain),
+            )
+        )
+    return out

@@ -1,0 +1,275 @@
+"""First-available construction: what a front desk does by hand.
+
+Requests are taken in priority order (then earliest window start, then id) and each gets the
+earliest start any eligible provider, room pool and check-in station can give it.  Locked
+pinned visits come first, then movable ones at their booked place where it is still free.
+Linked requests are placed together: a same-day sequence as one group, a follow-up after the
+visit it follows.  The result is the CP-SAT hint and the fallback when the solver finds
+nothing in time.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+
+import numpy as np
+
+from psr_sched.domain import FollowUp, SameDaySequence
+from psr_sched.problem import Problem
+from psr_sched.solver.candidates import Candidates
+
+#: request index → (option index, start grain)
+Placement = dict[int, tuple[int, int]]
+
+_MAX_GROUP_TRIES = 400
+
+
+class _Occupancy:
+    """Grain-indexed usage of providers, room pools, the front desk and patients."""
+
+    def __init__(self, problem: Problem, cand: Candidates) -> None:
+        self.problem = problem
+        self.cand = cand
+        # A margin past the last midnight leaves room for turnover after a late visit.
+        self.size = max(cand.day_end, default=0) + 1 + 24 * 60 // cand.grain
+        self.provider = np.zeros((len(problem.providers), self.size), dtype=np.int8)
+        self.pool_use = np.zeros((len(cand.pools), self.size), dtype=np.int16)
+        self.pool_cap = np.array([len(p.rooms) for p in cand.pools], dtype=np.int16)
+        self.desk_use = np.zeros(self.size, dtype=np.int16)
+        self.desk_cap = np.zeros(self.size, dtype=np.int16)
+        self.has_desk = problem.front_desk is not None
+        for segments in cand.desk_spans:
+            for s, e, stations in segments:
+                self.desk_cap[s:e] += stations
+        patients: dict[str, int] = defaultdict(int)
+        for request in problem.requests:
+            patients[request.patient_id] += 1
+        self.patient: dict[str, np.ndarray] = {
+            pid: np.zeros(self.size, dtype=np.int8) for pid, n in patients.items() if n > 1
+        }
+        self.day_count: dict[tuple[int, int], int] = defaultdict(int)
+
+    @staticmethod
+    def _free(busy: np.ndarray, lo: int, hi: int, length: int) -> np.ndarray:
+        """Starts t in [lo, hi] with busy[t : t + length] all zero."""
+        window = busy[lo : hi + length].astype(np.int32)
+        csum = np.concatenate(([0], np.cumsum(window)))
+        return np.asarray(csum[length:] - csum[: len(csum) - length] == 0)
+
+    def starts(self, r: int, o: int, lo: int, hi: int) -> np.ndarray:
+        """Feasible start grains of option ``o`` of request ``r`` within [lo, hi]."""
+        opt = self.cand.options[o]
+        lo, hi = max(lo, opt.lo), min(hi, opt.hi)
+        if lo > hi:
+            return np.empty(0, dtype=np.int64)
+        provider = self.problem.providers[opt.provider]
+        if (
+            provider.max_visits_per_day is not None
+            and self.day_count[(opt.provider, opt.day)] >= provider.max_visits_per_day
+        ):
+            return np.empty(0, dtype=np.int64)
+        ok = self._free(self.provider[opt.provider], lo, hi, opt.duration)
+        if opt.pool >= 0:
+            pool = self.cand.pools[opt.pool]
+            full = self.pool_use[opt.pool] >= self.pool_cap[opt.pool]
+            ok &= self._free(full, lo, hi, opt.duration + pool.turnover)
+            # Turnover of earlier visits is in pool_use; a visit must also leave room for
+            # its own turnover, which the window above covers.
+        ci = self.cand.check_in[r]
+        if self.has_desk and ci > 0:
+            if lo - ci < 0:
+                return np.empty(0, dtype=np.int64)
+            full_desk = self.desk_use >= self.desk_cap
+            ok &= self._free(full_desk, lo - ci, hi - ci, ci)
+        pid = self.problem.requests[r].patient_id
+        if pid in self.patient:
+            ok &= self._free(self.patient[pid], lo, hi, opt.duration)
+        return np.flatnonzero(ok) + lo
+
+    def book(self, r: int, o: int, t: int, sign: int = 1) -> None:
+        opt = self.cand.options[o]
+        self.provider[opt.provider, t : t + opt.duration] += sign
+        if opt.pool >= 0:
+            turnover = self.cand.pools[opt.pool].turnover
+            self.pool_use[opt.pool, t : t + opt.duration + turnover] += sign
+        ci = self.cand.check_in[r]
+        if self.has_desk and ci > 0:
+            self.desk_use[t - ci : t] += sign
+        pid = self.problem.requests[r].patient_id
+        if pid in self.patient:
+            self.patient[pid][t : t + opt.duration] += sign
+        self.day_count[(opt.provider, opt.day)] += sign
+
+
+class GreedyBuilder:
+    """Builds a first-available schedule; see the module docstring."""
+
+    def __init__(self, problem: Problem, cand: Candidates, start: Placement | None = None) -> None:
+        self.problem = problem
+        self.cand = cand
+        self.occ = _Occupancy(problem, cand)
+        self.placement: Placement = {}
+        self.done: set[int] = set()
+        for r, (o, t) in (start or {}).items():
+            self.occ.book(r, o, t)
+            self.placement[r] = (o, t)
+            self.done.add(r)
+        n = len(problem.requests)
+        self.sequence_children: list[list[tuple[int, SameDaySequence]]] = [[] for _ in range(n)]
+        self.sequence_parent: list[tuple[int, SameDaySequence] | None] = [None] * n
+        self.followups: list[list[tuple[int, FollowUp]]] = [[] for _ in range(n)]
+        for r, request in enumerate(problem.requests):
+            for link in request.links:
+                other = problem.request_index[link.request_id]
+                if isinstance(link, SameDaySequence):
+                    self.sequence_children[other].append((r, link))
+                    self.sequence_parent[r] = (other, link)
+                else:
+                    self.followups[r].append((other, link))
+
+    def order(self) -> list[int]:
+        """Requests by priority (high first), then earliest, then id."""
+        requests = self.problem.requests
+        return sorted(
+            range(len(requests)),
+            key=lambda r: (-requests[r].priority, self.cand.earliest_minute[r], requests[r].id),
+        )
+
+    def run(self) -> Placement:
+        """Place what fits; return request → (option, start)."""
+        for r in sorted(self.cand.locked - self.done):
+            o = self.cand.by_request[r][0]
+            self.occ.book(r, o, self.cand.options[o].lo)
+            self.placement[r] = (o, self.cand.options[o].lo)
+            self.done.add(r)
+        for r, o in sorted(self.cand.pinned_option.items()):
+            if r in self.done:
+                continue
+            t = self.cand.pinned_start[r]
+            if self._group_root(r) == r and not self.sequence_children[r]:
+                starts = self.occ.starts(r, o, t, t)
+                if len(starts) and self._followups_ok(r, o, t):
+                    self.occ.book(r, o, t)
+                    self.placement[r] = (o, t)
+                    self.done.add(r)
+        for r in self.order():
+            self._process(self._group_root(r))
+        return self.placement
+
+    def _group_root(self, r: int) -> int:
+        while (parent := self.sequence_parent[r]) is not None:
+            r = parent[0]
+        return r
+
+    def _group(self, root: int) -> list[int]:
+        members, stack = [], [root]
+        while stack:
+            r = stack.pop()
+            members.append(r)
+            stack.extend(child for child, _ in self.sequence_children[r])
+        return members
+
+    def _process(self, root: int) -> None:
+        if root in self.done:
+            return
+        group = self._group(root)
+        for member in group:
+            self.done.add(member)
+        # Follow-ups outside the group must be decided first.
+        for member in group:
+            for other, _ in self.followups[member]:
+                self._process(self._group_root(other))
+        if any(self.cand.reasons.get(m) for m in group):
+            return
+        if any(other not in self.placement for m in group for other, _ in self.followups[m]):
+            return
+        self._place_group(root, group)
+
+    def _followups_ok(self, r: int, o: int, t: int) -> bool:
+        day = self.cand.horizon.dates[self.cand.options[o].day]
+        for other, link in self.followups[r]:
+            if other not in self.placement:
+                return False
+            other_day = self.cand.horizon.dates[self.cand.options[self.placement[other][0]].day]
+            if (day - other_day).days < link.min_days:
+                return False
+        return True
+
+    def _feasible(self, r: int, lo: int, hi: int, day: int | None) -> Iterator[tuple[int, int]]:
+        """(start, option) pairs for ``r`` in time order."""
+        pairs: list[tuple[int, int, int]] = []
+        preferred = set(self.problem.requests[r].preferred_provider_ids)
+        for o in self.cand.by_request[r]:
+            opt = self.cand.options[o]
+            if day is not None and opt.day != day:
+                continue
+            if opt.hi < lo or opt.lo > hi:
+                continue
+            rank = 0 if self.problem.providers[opt.provider].id in preferred else 1
+            for t in self.occ.starts(r, o, lo, hi):
+                if self._followups_ok(r, o, int(t)):
+                    pairs.append((int(t), rank, o))
+                    break  # the earliest start of each option is enough for a single visit
+        pairs.sort()
+        for t, _, o in pairs:
+            yield t, o
+
+    def _all_starts(self, r: int) -> Iterator[tuple[int, int]]:
+        pairs = []
+        for o in self.cand.by_request[r]:
+            opt = self.cand.options[o]
+            for t in self.occ.starts(r, o, opt.lo, opt.hi):
+                if self._followups_ok(r, o, int(t)):
+                    pairs.append((int(t), o))
+        pairs.sort()
+        yield from pairs[:_MAX_GROUP_TRIES]
+
+    def _place_group(self, root: int, group: list[int]) -> None:
+        if len(group) == 1:
+            first = next(self._feasible(root, 0, self.occ.size, None), None)
+            if first is not None:
+                t, o = first
+                self.occ.book(root, o, t)
+                self.placement[root] = (o, t)
+            return
+        for t, o in self._all_starts(root):
+            booked = [(root, o, t)]
+            self.occ.book(root, o, t)
+            if self._place_children(root, o, t, booked):
+                for r, o2, t2 in booked:
+                    self.placement[r] = (o2, t2)
+                return
+            for r, o2, t2 in reversed(booked):
+                self.occ.book(r, o2, t2, sign=-1)
+
+    def _place_children(self, r: int, o: int, t: int, booked: list[tuple[int, int, int]]) -> bool:
+        opt = self.cand.options[o]
+        end = t + opt.duration
+        grain = self.cand.grain
+        for child, link in self.sequence_children[r]:
+            lo = end + -(-link.min_gap_minutes // grain)
+            hi = end + link.max_gap_minutes // grain
+            first = next(self._feasible(child, lo, hi, opt.day), None)
+            if first is None:
+                return False
+            t2, o2 = first
+            self.occ.book(child, o2, t2)
+            booked.append((child, o2, t2))
+            if not self._place_children(child, o2, t2, booked):
+                return False
+        return True
+
+
+def greedy(problem: Problem, cand: Candidates) -> Placement:
+    """First-available schedule of ``problem``: request → (option index, start grain)."""
+    return GreedyBuilder(problem, cand).run()
+
+
+def fill(problem: Problem, cand: Candidates, placement: Placement) -> Placement:
+    """Add first-available places for unplaced requests to a complete schedule.
+
+    Placed requests stay where they are.  A request still unplaced afterwards has no free
+    slot in its window in this schedule.
+    """
+    return GreedyBuilder(problem, cand, start=placement).run()

@@ -1,0 +1,82 @@
+"""Solve options and progress callbacks."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Protocol
+
+logger = logging.getLogger("psr_sched")
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """One progress event of a solve."""
+
+    phase: str  # "greedy", "cpsat", "lns", "done"
+    elapsed_s: float
+    objective: int | None
+    bound: int | None
+    scheduled: int | None = None
+
+
+class ProgressCallback(Protocol):
+    """Receives progress events; see :class:`Progress`."""
+
+    def __call__(self, event: Progress) -> None: ...
+
+
+def log_progress(event: Progress) -> None:
+    """A callback that reports progress through the ``psr_sched`` logger."""
+    logger.info(
+        "%-6s %6.1fs objective=%s bound=%s",
+        event.phase,
+        event.elapsed_s,
+        event.objective,
+        event.bound,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class SolveOptions:
+    """How to solve.
+
+    Parameters
+    ----------
+    time_limit_s : float
+        Wall-clock limit of the whole solve, always honored (plus the time to build the
+        result).  Default 30.
+    workers : int
+        CP-SAT search workers.  Default 2.
+    seed : int
+        Random seed of CP-SAT and of the neighbourhood choice.
+    relative_gap : float
+        Stop when (objective − bound) / objective is at most this.  Default 0.
+    deterministic : bool
+        Same problem, seed and workers give the same schedule: the search is limited by
+        CP-SAT's deterministic time (scaled from ``time_limit_s``) and runs interleaved.
+        The wall-clock limit still applies; a run that hits it is reported in the stats.
+    use_cpsat : bool
+        False returns the greedy construction only.
+    lns : bool
+        Improve with large-neighbourhood search after the first CP-SAT phase.
+    callback : ProgressCallback or None
+        Called on every improvement with a :class:`Progress` event.
+    """
+
+    time_limit_s: float = 30.0
+    workers: int = 2
+    seed: int = 0
+    relative_gap: float = 0.0
+    deterministic: bool = False
+    use_cpsat: bool = True
+    lns: bool = True
+    callback: ProgressCallback | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.time_limit_s <= 0:
+            raise ValueError(f"time_limit_s must be positive, got {self.time_limit_s}")
+        if self.workers < 1:
+            raise ValueError(f"workers must be at least 1, got {self.workers}")
+        if self.relative_gap < 0:
+            raise ValueError(f"relative_gap must be non-negative, got {self.relative_gap}")
