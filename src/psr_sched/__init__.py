@@ -33,6 +33,7 @@ from psr_sched.result import (
     Unscheduled,
 )
 from psr_sched.solver import Progress, SolveOptions, log_progress, solve
+from psr_sched.validate import ScheduleError, ValidationReport, Violation, validate
 
 __version__ = "0.1.0"
 
@@ -54,11 +55,14 @@ __all__ = [
     "Result",
     "Room",
     "SameDaySequence",
+    "ScheduleError",
     "SolveOptions",
     "SolveStatus",
     "StationShift",
     "TimeWindow",
     "Unscheduled",
+    "ValidationReport",
+    "Violation",
     "VisitType",
     "WeeklyHours",
     "Weights",
@@ -68,5 +72,6 @@ __all__ = [
     "log_progress",
     "parse_problem",
     "solve",
+    "validate",
     "weekly_sessions",
 ]

@@ -193,7 +193,8 @@ class Problem(DomainModel):
 
     def replace(self, **changes: Any) -> Problem:
         """Return a variant with some fields changed, validated like a new problem."""
-        return build_problem({**dict(self), **changes})
+        current = {name: getattr(self, name) for name in type(self).model_fields}
+        return build_problem({**current, **changes})
 
     def to_json(self, indent: int | None = 2) -> str:
         """Serialize to JSON; :func:`load_problem` reads it back unchanged."""

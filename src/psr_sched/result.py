@@ -231,4 +231,4 @@ class Result(DomainModel):
 def _wait(start: dt.datetime, earliest: dt.datetime | None) -> int | None:
     if earliest is None:
         return None
-    return int((start - earliest).total_seconds() // 60)
+    return int((start.astimezone(dt.UTC) - earliest.astimezone(dt.UTC)).total_seconds() // 60)

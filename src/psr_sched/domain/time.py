@@ -116,8 +116,19 @@ class Horizon(DomainModel):
 
     @cached_property
     def origin(self) -> dt.datetime:
-        """Local midnight of the first calendar date, timezone-aware."""
-        return self.local(self.start, dt.time(0, 0))
+        """Start of the first calendar date (local midnight), as an aware UTC datetime."""
+        return self.day_start(self.start)
+
+    def day_start(self, day: dt.date) -> dt.datetime:
+        """First instant of a local date, in UTC (also where midnight is skipped by DST)."""
+        naive = dt.datetime.combine(day, dt.time(0, 0))
+        first = naive.replace(tzinfo=self.zone, fold=0).astimezone(dt.UTC)
+        second = naive.replace(tzinfo=self.zone, fold=1).astimezone(dt.UTC)
+        return min(first, second)
+
+    def day_start_minute(self, day: dt.date) -> int:
+        """Minutes from the origin to the first instant of ``day``."""
+        return self.minute_of(self.day_start(day))
 
     def local(self, day: dt.date, time: dt.time) -> dt.datetime:
         """Return the aware datetime for a local wall time; raise if it does not exist.
@@ -136,7 +147,9 @@ class Horizon(DomainModel):
         """Minutes elapsed from the horizon origin to an aware datetime (floor)."""
         if moment.tzinfo is None or moment.utcoffset() is None:
             raise ValueError(f"datetime {moment.isoformat()} has no timezone")
-        seconds = (moment - self.origin).total_seconds()
+        # Aware datetimes sharing a tzinfo subtract as wall-clock times; UTC gives true
+        # elapsed time across daylight-saving changes.
+        seconds = (moment.astimezone(dt.UTC) - self.origin).total_seconds()
         return int(seconds // 60)
 
     def local_minute(self, day: dt.date, time: dt.time) -> int:
@@ -145,7 +158,7 @@ class Horizon(DomainModel):
 
     def at_minute(self, minute: int) -> dt.datetime:
         """The aware local datetime ``minute`` minutes after the origin."""
-        utc = self.origin.astimezone(dt.UTC) + dt.timedelta(minutes=minute)
+        utc = self.origin + dt.timedelta(minutes=minute)
         return utc.astimezone(self.zone)
 
     def to_grain_ceil(self, minute: int) -> int:

@@ -137,7 +137,7 @@ class AppointmentRequest(DomainModel):
 
     @model_validator(mode="after")
     def _window(self) -> AppointmentRequest:
-        if self.latest <= self.earliest:
+        if self.latest.astimezone(dt.UTC) <= self.earliest.astimezone(dt.UTC):
             raise ValueError(
                 f"latest {self.latest.isoformat()} is not after earliest "
                 f"{self.earliest.isoformat()}"

@@ -224,10 +224,9 @@ def build_candidates(problem: Problem) -> Candidates:
     for b_index, block in enumerate(blocks):
         blocks_by_provider[block.provider].append(b_index)
 
-    day_start = [horizon.local_minute(d, dt.time(0)) // grain for d in horizon.dates]
+    day_start = [horizon.day_start_minute(d) // grain for d in horizon.dates]
     day_end = [
-        horizon.minute_of(horizon.local(d + dt.timedelta(days=1), dt.time(0))) // grain
-        for d in horizon.dates
+        horizon.day_start_minute(d + dt.timedelta(days=1)) // grain for d in horizon.dates
     ]
     options: list[Option] = []
     by_request: list[list[int]] = []

@@ -51,10 +51,9 @@ class _Occupancy:
         self.day_count: dict[tuple[int, int], int] = defaultdict(int)
 
     @staticmethod
-    def _free(busy: np.ndarray, lo: int, hi: int, length: int) -> np.ndarray:
-        """Starts t in [lo, hi] with busy[t : t + length] all zero."""
-        window = busy[lo : hi + length].astype(np.int32)
-        csum = np.concatenate(([0], np.cumsum(window)))
+    def _free(blocked: np.ndarray, length: int) -> np.ndarray:
+        """For each start t in range, whether ``blocked[t : t + length]`` is all False."""
+        csum = np.concatenate(([0], np.cumsum(blocked, dtype=np.int32)))
         return np.asarray(csum[length:] - csum[: len(csum) - length] == 0)
 
     def starts(self, r: int, o: int, lo: int, hi: int) -> np.ndarray:
@@ -69,22 +68,21 @@ class _Occupancy:
             and self.day_count[(opt.provider, opt.day)] >= provider.max_visits_per_day
         ):
             return np.empty(0, dtype=np.int64)
-        ok = self._free(self.provider[opt.provider], lo, hi, opt.duration)
+        dur = opt.duration
+        ok = self._free(self.provider[opt.provider, lo : hi + dur] > 0, dur)
         if opt.pool >= 0:
-            pool = self.cand.pools[opt.pool]
-            full = self.pool_use[opt.pool] >= self.pool_cap[opt.pool]
-            ok &= self._free(full, lo, hi, opt.duration + pool.turnover)
-            # Turnover of earlier visits is in pool_use; a visit must also leave room for
-            # its own turnover, which the window above covers.
+            span = dur + self.cand.pools[opt.pool].turnover
+            use = self.pool_use[opt.pool, lo : hi + span]
+            ok &= self._free(use >= self.pool_cap[opt.pool], span)
         ci = self.cand.check_in[r]
         if self.has_desk and ci > 0:
             if lo - ci < 0:
                 return np.empty(0, dtype=np.int64)
-            full_desk = self.desk_use >= self.desk_cap
-            ok &= self._free(full_desk, lo - ci, hi - ci, ci)
+            full = self.desk_use[lo - ci : hi] >= self.desk_cap[lo - ci : hi]
+            ok &= self._free(full, ci)
         pid = self.problem.requests[r].patient_id
         if pid in self.patient:
-            ok &= self._free(self.patient[pid], lo, hi, opt.duration)
+            ok &= self._free(self.patient[pid][lo : hi + dur] > 0, dur)
         return np.flatnonzero(ok) + lo
 
     def book(self, r: int, o: int, t: int, sign: int = 1) -> None:
@@ -119,6 +117,11 @@ class GreedyBuilder:
         self.sequence_children: list[list[tuple[int, SameDaySequence]]] = [[] for _ in range(n)]
         self.sequence_parent: list[tuple[int, SameDaySequence] | None] = [None] * n
         self.followups: list[list[tuple[int, FollowUp]]] = [[] for _ in range(n)]
+        self.by_start = [sorted(opts, key=lambda o: cand.options[o].lo) for opts in cand.by_request]
+        self.preferred = [
+            {problem.provider_index[p] for p in request.preferred_provider_ids}
+            for request in problem.requests
+        ]
         for r, request in enumerate(problem.requests):
             for link in request.links:
                 other = problem.request_index[link.request_id]
@@ -129,11 +132,21 @@ class GreedyBuilder:
                     self.followups[r].append((other, link))
 
     def order(self) -> list[int]:
-        """Requests by priority (high first), then earliest, then id."""
+        """Requests by priority (high first); within a priority, same-day sequences first
+        (they need several resources at once), then earliest window start, then id."""
         requests = self.problem.requests
+        grouped = [
+            self.sequence_parent[r] is not None or bool(self.sequence_children[r])
+            for r in range(len(requests))
+        ]
         return sorted(
             range(len(requests)),
-            key=lambda r: (-requests[r].priority, self.cand.earliest_minute[r], requests[r].id),
+            key=lambda r: (
+                -requests[r].priority,
+                not grouped[r],
+                self.cand.earliest_minute[r],
+                requests[r].id,
+            ),
         )
 
     def run(self) -> Placement:
@@ -174,6 +187,8 @@ class GreedyBuilder:
         if root in self.done:
             return
         group = self._group(root)
+        if any(member in self.placement for member in group):
+            return  # a group is placed whole or not at all; never add to a partial one
         for member in group:
             self.done.add(member)
         # Follow-ups outside the group must be decided first.
@@ -197,23 +212,25 @@ class GreedyBuilder:
         return True
 
     def _feasible(self, r: int, lo: int, hi: int, day: int | None) -> Iterator[tuple[int, int]]:
-        """(start, option) pairs for ``r`` in time order."""
-        pairs: list[tuple[int, int, int]] = []
-        preferred = set(self.problem.requests[r].preferred_provider_ids)
-        for o in self.cand.by_request[r]:
+        """The earliest (start, option) for ``r`` in [lo, hi], preferred providers first
+        among equal starts; empty if there is none."""
+        best: tuple[int, int, int] | None = None
+        preferred = self.preferred[r]
+        for o in self.by_start[r]:
             opt = self.cand.options[o]
-            if day is not None and opt.day != day:
+            if best is not None and opt.lo > best[0]:
+                break
+            if (day is not None and opt.day != day) or opt.hi < lo or opt.lo > hi:
                 continue
-            if opt.hi < lo or opt.lo > hi:
-                continue
-            rank = 0 if self.problem.providers[opt.provider].id in preferred else 1
-            for t in self.occ.starts(r, o, lo, hi):
+            upper = hi if best is None else min(hi, best[0])
+            for t in self.occ.starts(r, o, lo, upper):
                 if self._followups_ok(r, o, int(t)):
-                    pairs.append((int(t), rank, o))
-                    break  # the earliest start of each option is enough for a single visit
-        pairs.sort()
-        for t, _, o in pairs:
-            yield t, o
+                    rank = 0 if opt.provider in preferred else 1
+                    if best is None or (int(t), rank) < best[:2]:
+                        best = (int(t), rank, o)
+                    break
+        if best is not None:
+            yield best[0], best[2]
 
     def _all_starts(self, r: int) -> Iterator[tuple[int, int]]:
         pairs = []

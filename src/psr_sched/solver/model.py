@@ -61,6 +61,7 @@ class ModelBuilder:
         cand: Candidates,
         free: set[int] | None = None,
         fixed: Placement | None = None,
+        cells: set[tuple[int, int]] | None = None,
     ) -> None:
         self.problem = problem
         self.cand = cand
@@ -75,19 +76,60 @@ class ModelBuilder:
         self.time_ok: dict[int, cp_model.IntVar] = {}
         self.kept: dict[int, cp_model.IntVar] = {}
         self._provider_days: dict[tuple[int, int], list[int]] | None = None
+        self.cells = cells
+        self.included = self._included()
 
     # -- variables ------------------------------------------------------------------------
 
+    def _included(self) -> list[int]:
+        """Requests in the model: all of them, or a neighbourhood's free requests plus the
+        fixed ones that can interact with them (same days, same patients, links)."""
+        n = len(self.problem.requests)
+        if self.free is None:
+            return list(range(n))
+        cand, problem = self.cand, self.problem
+        days = {day for _, day in self.cells} if self.cells is not None else None
+        patients = {problem.requests[r].patient_id for r in self.free}
+        linked: set[int] = set()
+        for r, request in enumerate(problem.requests):
+            for link in request.links:
+                other = problem.request_index[link.request_id]
+                if r in self.free:
+                    linked.add(other)
+                if other in self.free:
+                    linked.add(r)
+        keep = []
+        for r in range(n):
+            if r in self.free or r in linked:
+                # Linked partners stay in the model even when unscheduled, so the link
+                # constraints see them (as fixed visits or as fixed unscheduled).
+                keep.append(r)
+            elif r in self.fixed and (
+                days is None
+                or cand.options[self.fixed[r][0]].day in days
+                or problem.requests[r].patient_id in patients
+            ):
+                keep.append(r)
+        return keep
+
     def _options_of(self, r: int) -> list[int]:
-        if self.free is None or r in self.free:
+        if self.free is None:
             return self.cand.by_request[r]
+        if r in self.free:
+            if self.cells is None:
+                return self.cand.by_request[r]
+            options = self.cand.options
+            return [
+                o for o in self.cand.by_request[r]
+                if (options[o].provider, options[o].day) in self.cells
+            ]
         if r in self.fixed:
             return [self.fixed[r][0]]
         return []
 
     def _variables(self) -> None:
         m = self.model
-        for r in range(len(self.problem.requests)):
+        for r in self.included:
             opts = self._options_of(r)
             fixed_at = None if (self.free is None or r in self.free) else self.fixed.get(r)
             if not opts:
@@ -195,9 +237,9 @@ class ModelBuilder:
     def _patient_no_overlap(self) -> None:
         """A patient is never in two places at once."""
         by_patient: dict[str, list[int]] = defaultdict(list)
-        for r, request in enumerate(self.problem.requests):
-            if self.vars[r].options:
-                by_patient[request.patient_id].append(r)
+        for r, rv in self.vars.items():
+            if rv.options:
+                by_patient[self.problem.requests[r].patient_id].append(r)
         for requests in by_patient.values():
             if len(requests) > 1:
                 self.model.add_no_overlap(
@@ -245,9 +287,13 @@ class ModelBuilder:
         """Same-day sequences (both or neither, gap bounds) and follow-ups (N days after)."""
         m = self.model
         for b, request in enumerate(self.problem.requests):
+            if b not in self.vars:
+                continue
             vb = self.vars[b]
             for link in request.links:
                 a = self.problem.request_index[link.request_id]
+                if a not in self.vars:
+                    continue
                 va = self.vars[a]
                 if isinstance(link, SameDaySequence):
                     m.add(va.unscheduled == vb.unscheduled)
@@ -286,8 +332,8 @@ class ModelBuilder:
         time_miss: list[LinearExpr] = []
         move_cost: list[LinearExpr] = []
         moves: list[LinearExpr] = []
-        for r, request in enumerate(problem.requests):
-            rv = self.vars[r]
+        for r, rv in self.vars.items():
+            request = problem.requests[r]
             prio = request.priority
             unscheduled.append(prio * rv.unscheduled)
             pin = problem.pin_by_request.get(request.id)
@@ -344,6 +390,10 @@ class ModelBuilder:
         m = self.model
         total: list[LinearExpr] = []
         for key, opts in self._by_provider_day().items():
+            if self.free is not None and all(
+                self.cand.options[o].request not in self.free for o in opts
+            ):
+                continue  # only fixed visits: a constant
             lo = min(self.cand.options[o].lo for o in opts)
             hi = max(self.cand.options[o].hi + self.cand.options[o].duration for o in opts)
             first = m.new_int_var(lo, hi, f"first_{key}")
@@ -404,21 +454,30 @@ class ModelBuilder:
 
 
 def add_hint(sm: ScheduleModel, problem: Problem, cand: Candidates, placement: Placement) -> None:
-    """Hint every decision variable with a complete placement."""
-    m = sm.model
-    m.clear_hints()  # type: ignore[no-untyped-call]
+    """Hint every decision variable with a complete placement (each variable once)."""
+    hints: dict[int, tuple[cp_model.IntVar, int]] = {}
+
+    def hint(var: Literal, value: int) -> None:
+        if isinstance(var, cp_model.IntVar):
+            hints.setdefault(var.index, (var, value))
+        else:  # a negated Boolean
+            base = var.Not()
+            hints.setdefault(base.index, (base, 1 - value))
+
     for r, rv in sm.requests.items():
         if not rv.options:
             continue
         chosen = placement.get(r)
         for o, lit in rv.present.items():
-            _hint(m, lit, 1 if chosen is not None and chosen[0] == o else 0)
-        _hint(m, rv.unscheduled, 0 if chosen is not None else 1)
-        _hint(m, rv.start, chosen[1] if chosen is not None else rv.min_start)
+            hint(lit, 1 if chosen is not None and chosen[0] == o else 0)
+        hint(rv.unscheduled, 0 if chosen is not None else 1)
+        hint(rv.start, chosen[1] if chosen is not None else rv.min_start)
         for day, lit in rv.on_day.items():
-            _hint(m, lit, 1 if chosen is not None and cand.options[chosen[0]].day == day else 0)
+            hint(lit, 1 if chosen is not None and cand.options[chosen[0]].day == day else 0)
     spans: dict[tuple[int, int], list[int]] = {}
-    for o, t in placement.values():
+    for r, (o, t) in placement.items():
+        if r not in sm.requests or not sm.requests[r].options:
+            continue
         opt = cand.options[o]
         key = (opt.provider, opt.day)
         end = t + opt.duration
@@ -428,17 +487,17 @@ def add_hint(sm: ScheduleModel, problem: Problem, cand: Candidates, placement: P
             spans[key] = [t, end]
     for key, (first, last) in sm.first_last.items():
         if key in spans:
-            _hint(m, first, spans[key][0])
-            _hint(m, last, spans[key][1])
+            hint(first, spans[key][0])
+            hint(last, spans[key][1])
         else:
             lowest = min(cand.options[o].lo for o in sm.provider_day_options[key])
-            _hint(m, first, lowest)
-            _hint(m, last, lowest)
-    pref = {r: preferred_spans(problem, cand, r) for r in sm.time_ok}
+            hint(first, lowest)
+            hint(last, lowest)
     for r, ok in sm.time_ok.items():
         chosen = placement.get(r)
-        inside = chosen is not None and any(s <= chosen[1] < e for s, e in pref[r])
-        _hint(m, ok, 1 if inside else 0)
+        spans_r = preferred_spans(problem, cand, r)
+        inside = chosen is not None and any(s <= chosen[1] < e for s, e in spans_r)
+        hint(ok, 1 if inside else 0)
     for r, kept in sm.kept.items():
         chosen = placement.get(r)
         same = (
@@ -446,11 +505,14 @@ def add_hint(sm: ScheduleModel, problem: Problem, cand: Candidates, placement: P
             and chosen[0] == cand.pinned_option.get(r)
             and chosen[1] == cand.pinned_start.get(r)
         )
-        _hint(m, kept, 1 if same else 0)
+        hint(kept, 1 if same else 0)
+    model = sm.model
+    model.clear_hints()  # type: ignore[no-untyped-call]
+    for var, value in hints.values():
+        if not _is_constant(var):
+            model.add_hint(var, value)
 
 
-def _hint(m: cp_model.CpModel, var: Literal, value: int) -> None:
-    if isinstance(var, cp_model.IntVar):
-        m.add_hint(var, value)
-    else:  # a negated literal
-        m.add_hint(var.Not(), 1 - value)
+def _is_constant(var: cp_model.IntVar) -> bool:
+    domain = var.proto.domain
+    return len(domain) == 2 and domain[0] == domain[1]

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from ortools.sat.python import cp_model
 
+from psr_sched.domain import SameDaySequence
 from psr_sched.problem import Problem
 from psr_sched.result import Result, SolveStatus
 from psr_sched.solver.candidates import Candidates, build_candidates
@@ -18,6 +19,14 @@ from psr_sched.solver.options import Progress, SolveOptions, logger
 
 #: Share of the time limit given to the first, full-model CP-SAT phase when LNS follows.
 _FULL_MODEL_SHARE = 0.35
+#: Above this many options the full model is skipped: it finds nothing better in time.
+_FULL_MODEL_MAX_OPTIONS = 30_000
+#: Seconds kept back at the end to fill gaps, assign rooms and build the result.
+_RESERVE_S = 0.5
+#: Time limit of one neighbourhood sub-solve, and providers per neighbourhood.
+_LNS_STEP_S = 2.0
+_LNS_PROVIDERS = 6
+_LNS_UNSCHEDULED = 30
 #: Deterministic-time units per second of time limit in deterministic mode.
 _DETERMINISTIC_UNITS_PER_S = 1.0
 
@@ -88,11 +97,12 @@ def _parameters(
 def _read(
     sm: ScheduleModel, solver: cp_model.CpSolver, base: Placement, free: set[int] | None
 ) -> Placement:
-    placement: Placement = {}
+    """The solver's placement of the free requests (all when ``free`` is None) over ``base``."""
+    placement: Placement = {
+        r: where for r, where in base.items() if free is not None and r not in free
+    }
     for r, rv in sm.requests.items():
         if free is not None and r not in free:
-            if r in base:
-                placement[r] = base[r]
             continue
         if not rv.options or solver.value(rv.unscheduled):
             continue
@@ -116,6 +126,12 @@ class Engine:
         self.status = SolveStatus.GREEDY
         self.cand: Candidates
         self.incumbent: _Incumbent
+        self._sequence_children: dict[int, list[int]] = {}
+        for r, request in enumerate(problem.requests):
+            for link in request.links:
+                if isinstance(link, SameDaySequence):
+                    parent = problem.request_index[link.request_id]
+                    self._sequence_children.setdefault(parent, []).append(r)
 
     def _objective(self, placement: Placement) -> int:
         return evaluate(self.problem, self.cand, placement).total(self.problem.weights)
@@ -143,8 +159,11 @@ class Engine:
         self.incumbent.first_found_s = self.clock.elapsed()
         self.stats["greedy_s"] = round(self.clock.elapsed(), 3)
         self._progress("greedy")
-        if self.options.use_cpsat and self.clock.left() > 0.2:
-            self._full_model()
+        if self.options.use_cpsat and self.clock.left() > _RESERVE_S + 0.2:
+            if len(self.cand.options) <= _FULL_MODEL_MAX_OPTIONS or not self.options.lns:
+                self._full_model()
+            else:
+                self.stats["full_model"] = "skipped: too many options"
             if self.options.lns and self.status != SolveStatus.OPTIMAL:
                 self._neighbourhood_search()
         placement = fill(self.problem, self.cand, self.incumbent.placement)
@@ -188,8 +207,8 @@ class Engine:
         sm.model.minimize(sm.weighted)
         self.stats["model_build_s"] = round(time.perf_counter() - t_build, 3)
         share = _FULL_MODEL_SHARE if self.options.lns else 1.0
-        budget = max(0.1, self.clock.left() * share)
-        solver = _parameters(self.options, budget, large=len(self.cand.options) > 5000)
+        budget = max(0.1, (self.clock.left() - _RESERVE_S) * share)
+        solver = _parameters(self.options, budget, large=len(self.cand.options) > 2000)
         recorder = _SolutionRecorder(self.clock, self.options, "cpsat", 0.0)
         status = solver.solve(sm.model, recorder)
         self.stats["cpsat_status"] = solver.status_name(status)
@@ -207,31 +226,39 @@ class Engine:
         self._progress("cpsat", self.incumbent.bound)
 
     def _neighbourhood_search(self) -> None:
-        """Fix most of the schedule, re-optimize a window of days × providers, repeat."""
+        """Fix most of the schedule, re-optimize a few provider-days, repeat until time is up.
+
+        A neighbourhood is a set of (provider, day) cells: every visit booked in them is
+        freed and may move anywhere inside them, together with unscheduled requests that
+        could go there.  Everything else stays fixed, so each sub-model is small.
+        """
         problem, cand = self.problem, self.cand
-        n_days = len(problem.horizon.dates)
-        n_providers = len(problem.providers)
         iterations = improved = 0
         deterministic_used = 0.0
         budget = self.options.time_limit_s * _DETERMINISTIC_UNITS_PER_S
-        while self.clock.left() > 0.3:
-            if self.options.deterministic and deterministic_used >= budget * (
-                1 - _FULL_MODEL_SHARE
-            ):
+        while self.clock.left() > _RESERVE_S + 0.2:
+            if self.options.deterministic and deterministic_used >= budget:
                 break
-            free = self._choose_neighbourhood(n_days, n_providers)
+            free, cells = self._choose_neighbourhood(iterations)
+            iterations += 1
             if not free:
                 continue
-            iterations += 1
-            sm = ModelBuilder(problem, cand, free=free, fixed=self.incumbent.placement).build()
+            builder = ModelBuilder(
+                problem, cand, free=free, fixed=self.incumbent.placement, cells=cells
+            )
+            sm = builder.build()
             add_hint(sm, problem, cand, self.incumbent.placement)
+            unscheduled_now = sum(
+                problem.requests[r].priority for r in free if r not in self.incumbent.placement
+            )
+            sm.model.add(sm.terms["unscheduled_priority"] <= unscheduled_now)
             sm.model.minimize(sm.weighted)
-            limit = min(self.clock.left() - 0.2, 3.0)
+            limit = min(self.clock.left() - _RESERVE_S, _LNS_STEP_S)
             if limit <= 0.05:
                 break
-            solver = _parameters(self.options, limit, large=False, seed_offset=iterations)
+            solver = _parameters(self.options, limit, large=True, seed_offset=iterations)
             if self.options.deterministic:
-                solver.parameters.max_deterministic_time = 1.0
+                solver.parameters.max_deterministic_time = _LNS_STEP_S
             status = solver.solve(sm.model)
             deterministic_used += solver.deterministic_time
             if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -242,36 +269,115 @@ class Engine:
                 improved += 1
                 self.incumbent.placement = placement
                 self.incumbent.objective = objective
-                self.status = SolveStatus.FEASIBLE
+                if self.status == SolveStatus.GREEDY:
+                    self.status = SolveStatus.FEASIBLE
                 self._progress("lns", self.incumbent.bound)
         self.stats["lns_iterations"] = iterations
         self.stats["lns_improvements"] = improved
 
-    def _choose_neighbourhood(self, n_days: int, n_providers: int) -> set[int]:
-        """Requests placed on a random day with a random third of the providers, plus every
-        unplaced request that could go there."""
-        cand = self.cand
-        day = int(self.rng.integers(n_days))
-        size = max(1, min(n_providers, int(np.ceil(n_providers / 3))))
-        providers = set(self.rng.choice(n_providers, size=size, replace=False).tolist())
+    def _choose_neighbourhood(self, iteration: int) -> tuple[set[int], set[tuple[int, int]]]:
+        """Cells and the requests they free.
+
+        Alternates between (a) the providers able to see a request that waits long or is
+        unscheduled, on the days from its window start to its current day, and (b) a
+        random group of providers on one or two random days.
+        """
+        cand, problem = self.cand, self.problem
+        n_days = len(problem.horizon.dates)
+        n_providers = len(problem.providers)
         placement = self.incumbent.placement
+        rng = self.rng
+        cells: set[tuple[int, int]] = set()
+        if iteration % 2 == 0:
+            focus = self._pick_focus()
+            if focus is not None:
+                opts = cand.by_request[focus]
+                providers = sorted({cand.options[o].provider for o in opts})
+                partners = sorted(
+                    {
+                        cand.options[o].provider
+                        for r in self._partners(focus)
+                        for o in cand.by_request[r]
+                    }
+                    - set(providers)
+                )
+                if len(providers) > _LNS_PROVIDERS:
+                    providers = sorted(
+                        rng.choice(providers, size=_LNS_PROVIDERS, replace=False).tolist()
+                    )
+                first_day = min(cand.options[o].day for o in opts)
+                last_day = (
+                    cand.options[placement[focus][0]].day
+                    if focus in placement
+                    else max(cand.options[o].day for o in opts)
+                )
+                days = sorted({first_day, last_day})
+                if len(partners) > _LNS_PROVIDERS // 2:
+                    partners = rng.choice(partners, size=_LNS_PROVIDERS // 2, replace=False)
+                cells = {(int(p), d) for p in [*providers, *partners] for d in days}
+        if not cells:
+            size = min(n_providers, _LNS_PROVIDERS)
+            providers = rng.choice(n_providers, size=size, replace=False).tolist()
+            first = int(rng.integers(n_days))
+            days = {first, min(n_days - 1, first + int(rng.integers(2)))}
+            cells = {(p, d) for p in providers for d in days}
         free = set()
         for r, (o, _t) in placement.items():
             opt = cand.options[o]
-            if opt.day == day and opt.provider in providers and r not in cand.locked:
+            if (opt.provider, opt.day) in cells and r not in cand.locked:
                 free.add(r)
+        waiting = [
+            r
+            for r, opts in enumerate(cand.by_request)
+            if r not in placement
+            and opts
+            and any((cand.options[o].provider, cand.options[o].day) in cells for o in opts)
+        ]
+        if len(waiting) > _LNS_UNSCHEDULED:
+            # Highest priority first, ties broken at random, to keep the sub-model small.
+            noise = rng.random(len(waiting))
+            order = sorted(
+                range(len(waiting)),
+                key=lambda i: (-problem.requests[waiting[i]].priority, noise[i]),
+            )
+            waiting = [waiting[i] for i in order[:_LNS_UNSCHEDULED]]
+        free.update(waiting)
+        return free, cells
+
+    def _partners(self, r: int) -> list[int]:
+        """Requests tied to ``r`` by a same-day sequence, either way."""
+        problem = self.problem
+        request = problem.requests[r]
+        out = [
+            problem.request_index[link.request_id]
+            for link in request.links
+            if isinstance(link, SameDaySequence)
+        ]
+        out += self._sequence_children.get(r, [])
+        return out
+
+    def _pick_focus(self) -> int | None:
+        """A request that is unscheduled though it has options, or waits long (weighted)."""
+        cand = self.cand
+        placement = self.incumbent.placement
+        weights = []
+        requests = []
         for r, opts in enumerate(cand.by_request):
-            if r in placement or not opts:
+            if not opts or r in cand.locked:
                 continue
-            if any(
-                cand.options[o].day == day and cand.options[o].provider in providers for o in opts
-            ):
-                free.add(r)
-        # Keep linked requests together with their partners.
-        for r in list(free):
-            for link in self.problem.requests[r].links:
-                free.add(self.problem.request_index[link.request_id])
-        return {r for r in free if r not in cand.locked}
+            prio = self.problem.requests[r].priority
+            if r not in placement:
+                weight = 10.0 * prio * 1440
+            else:
+                o, t = placement[r]
+                weight = float(prio * (t * cand.grain - cand.earliest_minute[r]))
+            if weight > 0:
+                weights.append(weight)
+                requests.append(r)
+        if not requests:
+            return None
+        p = np.asarray(weights) / sum(weights)
+        return int(requests[int(self.rng.choice(len(requests), p=p))])
 
 
 def solve(problem: Problem, options: SolveOptions | None = None) -> Result:
