@@ -111,16 +111,23 @@ def render_summary(problem: Problem, result: Result) -> str:
     def row(label: str, before: float | int | None, after: float | int | None) -> None:
         lines.append(f"{label:34}{_fmt(before):>14}{_fmt(after):>14}")
 
-    scheduled = len(result.assignments)
-    row("requests scheduled", None if base is None else n - base.unscheduled_count, scheduled)
-    row("priority-weighted unscheduled", base and base.unscheduled_priority, terms.unscheduled_priority)
-    row("priority-weighted wait (min)", base and base.access_wait, terms.access_wait)
-    row("provider idle gaps (min)", base and base.idle_gap, terms.idle_gap)
-    row("provider preference misses", base and base.provider_preference_misses,
-        terms.provider_preference_misses)
-    row("time preference misses", base and base.time_preference_misses,
-        terms.time_preference_misses)
-    row("pinned visits moved", base and base.pinned_moves, terms.pinned_moves)
+    def base_term(name: str) -> int | None:
+        return None if base is None else int(getattr(base, name))
+
+    row(
+        "requests scheduled",
+        None if base is None else n - base.unscheduled_count,
+        len(result.assignments),
+    )
+    for label, name in (
+        ("priority-weighted unscheduled", "unscheduled_priority"),
+        ("priority-weighted wait (min)", "access_wait"),
+        ("provider idle gaps (min)", "idle_gap"),
+        ("provider preference misses", "provider_preference_misses"),
+        ("time preference misses", "time_preference_misses"),
+        ("pinned visits moved", "pinned_moves"),
+    ):
+        row(label, base_term(name), getattr(terms, name))
     row("weighted objective", result.baseline_objective, result.objective)
     if result.baseline_objective:
         change = 100.0 * (result.objective - result.baseline_objective) / result.baseline_objective
@@ -187,9 +194,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     frame = read_schedule_csv(args.schedule, problem)
     report = validate(problem, frame)
     if report.ok:
-        print(
-            f"valid: {len(frame):,} visits, objective {report.objective(problem.weights):,}"
-        )
+        print(f"valid: {len(frame):,} visits, objective {report.objective(problem.weights):,}")
         return EXIT_OK
     print(f"invalid: {len(report.violations)} violations", file=sys.stderr)
     for violation in report.violations[:20]:
@@ -210,13 +215,22 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     def solve_flags(p: argparse.ArgumentParser, default_limit: float) -> None:
-        p.add_argument("--time-limit", type=float, default=default_limit, metavar="S",
-                       help=f"wall-clock limit in seconds (default {default_limit:g})")
+        p.add_argument(
+            "--time-limit",
+            type=float,
+            default=default_limit,
+            metavar="S",
+            help=f"wall-clock limit in seconds (default {default_limit:g})",
+        )
         p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-        p.add_argument("--workers", type=int, default=2, metavar="K",
-                       help="CP-SAT workers (default 2)")
-        p.add_argument("--deterministic", action="store_true",
-                       help="same problem, seed and workers give the same schedule")
+        p.add_argument(
+            "--workers", type=int, default=2, metavar="K", help="CP-SAT workers (default 2)"
+        )
+        p.add_argument(
+            "--deterministic",
+            action="store_true",
+            help="same problem, seed and workers give the same schedule",
+        )
         p.add_argument("--quiet", action="store_true", help="no progress lines")
 
     demo = sub.add_parser("demo", help="solve the embedded demo clinic and print a summary")
@@ -226,8 +240,12 @@ def _parser() -> argparse.ArgumentParser:
 
     solve_cmd = sub.add_parser("solve", help="solve a problem JSON file")
     solve_cmd.add_argument("problem", metavar="PROBLEM.json")
-    solve_cmd.add_argument("--out", metavar="DIR", required=True,
-                           help="write schedule.csv, unscheduled.csv, summary.json here")
+    solve_cmd.add_argument(
+        "--out",
+        metavar="DIR",
+        required=True,
+        help="write schedule.csv, unscheduled.csv, summary.json here",
+    )
     solve_flags(solve_cmd, 60.0)
     solve_cmd.set_defaults(func=_cmd_solve)
 

@@ -13,7 +13,7 @@ import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from psr_sched.domain import DatedHours, Horizon, Provider, TimeWindow, WeeklyHours
+from psr_sched.domain import DatedHours, Horizon, Provider, TimeWindow, WeeklyHours, Weights
 from psr_sched.errors import ProblemError
 from psr_sched.problem import Problem
 from psr_sched.result import ReasonCode
@@ -225,9 +225,7 @@ def build_candidates(problem: Problem) -> Candidates:
         blocks_by_provider[block.provider].append(b_index)
 
     day_start = [horizon.day_start_minute(d) // grain for d in horizon.dates]
-    day_end = [
-        horizon.day_start_minute(d + dt.timedelta(days=1)) // grain for d in horizon.dates
-    ]
+    day_end = [horizon.day_start_minute(d + dt.timedelta(days=1)) // grain for d in horizon.dates]
     options: list[Option] = []
     by_request: list[list[int]] = []
     reasons: dict[int, tuple[ReasonCode, str]] = {}
@@ -427,3 +425,39 @@ def _propagate_links(problem: Problem, candidates: Candidates) -> None:
                     )
                     candidates.by_request[other] = []
                     changed = True
+
+
+def search_weights(problem: Problem, cand: Candidates) -> Weights:
+    """Weights the search optimizes.
+
+    In ``"lexicographic"`` mode the unscheduled weight becomes one more than the largest
+    value all other terms can take together, so one unit of priority placed outweighs any
+    change in the rest; otherwise the problem's own weights.
+    """
+    weights = problem.weights
+    if weights.mode != "lexicographic":
+        return weights
+    grain = cand.grain
+    wait = sum(
+        request.priority * max(0, cand.latest_minute[r] - cand.earliest_minute[r])
+        for r, request in enumerate(problem.requests)
+    )
+    horizon_minutes = (max(cand.day_end, default=0) - min(cand.day_start, default=0)) * grain
+    n = len(problem.requests)
+    rest = (
+        weights.access_wait * wait
+        + weights.idle_gap * horizon_minutes * len(problem.providers)
+        + (weights.provider_preference_miss + weights.time_preference_miss) * n
+        + weights.pinned_move * sum(pin.move_cost for pin in problem.pinned)
+    )
+    return Weights.model_validate({**weights.model_dump(), "unscheduled": rest + 1})
+
+
+def unscheduled_dominates(problem: Problem, cand: Candidates) -> bool:
+    """Whether placing a request always pays for its own wait: lexicographic mode, or an
+    unscheduled weight at least the access-wait weight times the horizon's length."""
+    weights = problem.weights
+    if weights.mode == "lexicographic":
+        return True
+    horizon_minutes = (max(cand.day_end, default=0) - min(cand.day_start, default=0)) * cand.grain
+    return weights.unscheduled >= weights.access_wait * horizon_minutes

@@ -122,6 +122,7 @@ class GreedyBuilder:
             {problem.provider_index[p] for p in request.preferred_provider_ids}
             for request in problem.requests
         ]
+        followers: list[list[tuple[int, FollowUp]]] = [[] for _ in range(n)]
         for r, request in enumerate(problem.requests):
             for link in request.links:
                 other = problem.request_index[link.request_id]
@@ -130,6 +131,20 @@ class GreedyBuilder:
                     self.sequence_parent[r] = (other, link)
                 else:
                     self.followups[r].append((other, link))
+                    followers[other].append((r, link))
+        # A visit with follow-ups is first tried early enough for them to fit afterwards.
+        self.latest_day: list[int | None] = [None] * n
+        dates = cand.horizon.dates
+        for r in range(n):
+            bounds = []
+            for b, link in followers[r]:
+                if cand.by_request[b]:
+                    last = max(dates[cand.options[o].day] for o in cand.by_request[b])
+                    bounds.append(last.toordinal() - link.min_days)
+            if bounds:
+                limit = min(bounds)
+                allowed = [d for d, day in enumerate(dates) if day.toordinal() <= limit]
+                self.latest_day[r] = max(allowed) if allowed else None
 
     def order(self) -> list[int]:
         """Requests by priority (high first); within a priority, same-day sequences first
@@ -232,25 +247,38 @@ class GreedyBuilder:
         if best is not None:
             yield best[0], best[2]
 
-    def _all_starts(self, r: int) -> Iterator[tuple[int, int]]:
-        pairs = []
+    def _all_starts(self, r: int, days: set[int]) -> Iterator[tuple[int, int]]:
+        """Feasible (start, option) pairs of ``r`` on ``days``, in time order, at most
+        ``_MAX_GROUP_TRIES`` per day."""
+        by_day: dict[int, list[tuple[int, int]]] = defaultdict(list)
         for o in self.cand.by_request[r]:
             opt = self.cand.options[o]
+            if opt.day not in days:
+                continue
             for t in self.occ.starts(r, o, opt.lo, opt.hi):
                 if self._followups_ok(r, o, int(t)):
-                    pairs.append((int(t), o))
-        pairs.sort()
-        yield from pairs[:_MAX_GROUP_TRIES]
+                    by_day[opt.day].append((int(t), o))
+        for day in sorted(by_day):
+            yield from sorted(by_day[day])[:_MAX_GROUP_TRIES]
 
     def _place_group(self, root: int, group: list[int]) -> None:
         if len(group) == 1:
-            first = next(self._feasible(root, 0, self.occ.size, None), None)
+            first = None
+            latest = self.latest_day[root]
+            if latest is not None:
+                first = next(self._feasible(root, 0, self.cand.day_end[latest], None), None)
+            if first is None:
+                first = next(self._feasible(root, 0, self.occ.size, None), None)
             if first is not None:
                 t, o = first
                 self.occ.book(root, o, t)
                 self.placement[root] = (o, t)
             return
-        for t, o in self._all_starts(root):
+        # Only days on which every member of the group has an option can hold the group.
+        days = set.intersection(
+            *({self.cand.options[o].day for o in self.cand.by_request[m]} for m in group)
+        )
+        for t, o in self._all_starts(root, days):
             booked = [(root, o, t)]
             self.occ.book(root, o, t)
             if self._place_children(root, o, t, booked):

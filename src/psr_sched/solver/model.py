@@ -13,7 +13,7 @@ from typing import Any
 
 from ortools.sat.python import cp_model
 
-from psr_sched.domain import FollowUp, SameDaySequence
+from psr_sched.domain import FollowUp, SameDaySequence, Weights
 from psr_sched.problem import Problem
 from psr_sched.solver.candidates import Candidates
 from psr_sched.solver.extract import preferred_spans
@@ -62,8 +62,10 @@ class ModelBuilder:
         free: set[int] | None = None,
         fixed: Placement | None = None,
         cells: set[tuple[int, int]] | None = None,
+        weights: Weights | None = None,
     ) -> None:
         self.problem = problem
+        self.weights = weights or problem.weights
         self.cand = cand
         self.grain = cand.grain
         self.model = cp_model.CpModel()
@@ -120,7 +122,8 @@ class ModelBuilder:
                 return self.cand.by_request[r]
             options = self.cand.options
             return [
-                o for o in self.cand.by_request[r]
+                o
+                for o in self.cand.by_request[r]
                 if (options[o].provider, options[o].day) in self.cells
             ]
         if r in self.fixed:
@@ -385,7 +388,7 @@ class ModelBuilder:
 
     def _idle_gap(self) -> LinearExpr:
         """Per provider-day: last end − first start − busy minutes (exact at optimum)."""
-        if self.problem.weights.idle_gap == 0:
+        if self.weights.idle_gap == 0:
             return 0
         m = self.model
         total: list[LinearExpr] = []
@@ -422,7 +425,7 @@ class ModelBuilder:
         self._front_desk()
         self._links()
         terms = self._objective_terms()
-        w = self.problem.weights
+        w = self.weights
         weighted = cp_model.LinearExpr.weighted_sum(
             [
                 terms["unscheduled_priority"],

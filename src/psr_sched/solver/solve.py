@@ -11,7 +11,12 @@ from ortools.sat.python import cp_model
 from psr_sched.domain import SameDaySequence
 from psr_sched.problem import Problem
 from psr_sched.result import Result, SolveStatus
-from psr_sched.solver.candidates import Candidates, build_candidates
+from psr_sched.solver.candidates import (
+    Candidates,
+    build_candidates,
+    search_weights,
+    unscheduled_dominates,
+)
 from psr_sched.solver.extract import assignments, evaluate, unscheduled_reasons
 from psr_sched.solver.greedy import Placement, fill, greedy
 from psr_sched.solver.model import ModelBuilder, ScheduleModel, add_hint
@@ -24,9 +29,11 @@ _FULL_MODEL_MAX_OPTIONS = 30_000
 #: Seconds kept back at the end to fill gaps, assign rooms and build the result.
 _RESERVE_S = 0.5
 #: Time limit of one neighbourhood sub-solve, and providers per neighbourhood.
-_LNS_STEP_S = 2.0
-_LNS_PROVIDERS = 6
-_LNS_UNSCHEDULED = 30
+_LNS_STEP_S = 0.3
+_LNS_UNSCHEDULED = 10
+#: Providers per neighbourhood: starts here, grows after a sub-solve proven optimal and
+#: shrinks after one stopped by its time limit (adaptive neighbourhood size).
+_LNS_PROVIDERS_START, _LNS_PROVIDERS_MIN, _LNS_PROVIDERS_MAX = 4, 2, 12
 #: Deterministic-time units per second of time limit in deterministic mode.
 _DETERMINISTIC_UNITS_PER_S = 1.0
 
@@ -126,6 +133,9 @@ class Engine:
         self.status = SolveStatus.GREEDY
         self.cand: Candidates
         self.incumbent: _Incumbent
+        self.weights = problem.weights
+        self.dominating = True
+        self.lns_size = _LNS_PROVIDERS_START
         self._sequence_children: dict[int, list[int]] = {}
         for r, request in enumerate(problem.requests):
             for link in request.links:
@@ -134,7 +144,11 @@ class Engine:
                     self._sequence_children.setdefault(parent, []).append(r)
 
     def _objective(self, placement: Placement) -> int:
-        return evaluate(self.problem, self.cand, placement).total(self.problem.weights)
+        return evaluate(self.problem, self.cand, placement).total(self.weights)
+
+    def _better(self, first: Placement, second: Placement) -> Placement:
+        """The one of two placements with the lower search objective (``first`` on ties)."""
+        return first if self._objective(first) <= self._objective(second) else second
 
     def _progress(self, phase: str, bound: int | None = None) -> None:
         event = Progress(
@@ -152,10 +166,14 @@ class Engine:
 
     def run(self) -> Result:
         self.cand = build_candidates(self.problem)
+        self.weights = search_weights(self.problem, self.cand)
+        self.dominating = unscheduled_dominates(self.problem, self.cand)
         self.stats["options"] = len(self.cand.options)
         start = greedy(self.problem, self.cand)
+        if not self.dominating:
+            start = self._better(start, {})
         baseline = evaluate(self.problem, self.cand, start)
-        self.incumbent = _Incumbent(start, baseline.total(self.problem.weights))
+        self.incumbent = _Incumbent(start, baseline.total(self.weights))
         self.incumbent.first_found_s = self.clock.elapsed()
         self.stats["greedy_s"] = round(self.clock.elapsed(), 3)
         self._progress("greedy")
@@ -166,10 +184,14 @@ class Engine:
                 self.stats["full_model"] = "skipped: too many options"
             if self.options.lns and self.status != SolveStatus.OPTIMAL:
                 self._neighbourhood_search()
-        placement = fill(self.problem, self.cand, self.incumbent.placement)
+        placement = self._better(
+            fill(self.problem, self.cand, self.incumbent.placement), self.incumbent.placement
+        )
         terms = evaluate(self.problem, self.cand, placement)
         objective = terms.total(self.problem.weights)
-        bound = self.incumbent.bound
+        # A bound in the search's own weights bounds the reported objective only when both
+        # use the same weights.
+        bound = self.incumbent.bound if self.weights == self.problem.weights else None
         if bound is not None and bound >= objective:
             self.status = SolveStatus.OPTIMAL
         self._progress("done", bound)
@@ -193,17 +215,18 @@ class Engine:
 
     def _full_model(self) -> None:
         t_build = time.perf_counter()
-        sm = ModelBuilder(self.problem, self.cand).build()
+        sm = ModelBuilder(self.problem, self.cand, weights=self.weights).build()
         add_hint(sm, self.problem, self.cand, self.incumbent.placement)
-        # Never worse than the construction on the first-ranked term.
-        sm.model.add(
-            sm.terms["unscheduled_priority"]
-            <= sum(
-                self.problem.requests[r].priority
-                for r in range(len(self.problem.requests))
-                if r not in self.incumbent.placement
+        if self.dominating:
+            # Never worse than the construction on the first-ranked term.
+            sm.model.add(
+                sm.terms["unscheduled_priority"]
+                <= sum(
+                    self.problem.requests[r].priority
+                    for r in range(len(self.problem.requests))
+                    if r not in self.incumbent.placement
+                )
             )
-        )
         sm.model.minimize(sm.weighted)
         self.stats["model_build_s"] = round(time.perf_counter() - t_build, 3)
         share = _FULL_MODEL_SHARE if self.options.lns else 1.0
@@ -244,14 +267,20 @@ class Engine:
             if not free:
                 continue
             builder = ModelBuilder(
-                problem, cand, free=free, fixed=self.incumbent.placement, cells=cells
+                problem,
+                cand,
+                free=free,
+                fixed=self.incumbent.placement,
+                cells=cells,
+                weights=self.weights,
             )
             sm = builder.build()
             add_hint(sm, problem, cand, self.incumbent.placement)
-            unscheduled_now = sum(
-                problem.requests[r].priority for r in free if r not in self.incumbent.placement
-            )
-            sm.model.add(sm.terms["unscheduled_priority"] <= unscheduled_now)
+            if self.dominating:
+                unscheduled_now = sum(
+                    problem.requests[r].priority for r in free if r not in self.incumbent.placement
+                )
+                sm.model.add(sm.terms["unscheduled_priority"] <= unscheduled_now)
             sm.model.minimize(sm.weighted)
             limit = min(self.clock.left() - _RESERVE_S, _LNS_STEP_S)
             if limit <= 0.05:
@@ -261,6 +290,10 @@ class Engine:
                 solver.parameters.max_deterministic_time = _LNS_STEP_S
             status = solver.solve(sm.model)
             deterministic_used += solver.deterministic_time
+            if status == cp_model.OPTIMAL:
+                self.lns_size = min(_LNS_PROVIDERS_MAX, self.lns_size + 1)
+            else:
+                self.lns_size = max(_LNS_PROVIDERS_MIN, self.lns_size - 1)
             if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 continue
             placement = _read(sm, solver, self.incumbent.placement, free)
@@ -273,6 +306,7 @@ class Engine:
                     self.status = SolveStatus.FEASIBLE
                 self._progress("lns", self.incumbent.bound)
         self.stats["lns_iterations"] = iterations
+        self.stats["lns_final_providers"] = self.lns_size
         self.stats["lns_improvements"] = improved
 
     def _choose_neighbourhood(self, iteration: int) -> tuple[set[int], set[tuple[int, int]]]:
@@ -301,26 +335,29 @@ class Engine:
                     }
                     - set(providers)
                 )
-                if len(providers) > _LNS_PROVIDERS:
+                if len(providers) > self.lns_size:
                     providers = sorted(
-                        rng.choice(providers, size=_LNS_PROVIDERS, replace=False).tolist()
+                        int(p) for p in rng.choice(providers, size=self.lns_size, replace=False)
                     )
-                first_day = min(cand.options[o].day for o in opts)
-                last_day = (
-                    cand.options[placement[focus][0]].day
-                    if focus in placement
-                    else max(cand.options[o].day for o in opts)
-                )
-                days = sorted({first_day, last_day})
-                if len(partners) > _LNS_PROVIDERS // 2:
-                    partners = rng.choice(partners, size=_LNS_PROVIDERS // 2, replace=False)
+                option_days = sorted({cand.options[o].day for o in opts})
+                if focus in placement:  # pull it earlier: its first day and its current day
+                    days = {option_days[0], cand.options[placement[focus][0]].day}
+                else:  # make room for it on one or two of its days
+                    days = {
+                        int(d)
+                        for d in rng.choice(
+                            option_days, size=min(2, len(option_days)), replace=False
+                        )
+                    }
+                if len(partners) > self.lns_size // 2:
+                    partners = rng.choice(partners, size=self.lns_size // 2, replace=False).tolist()
                 cells = {(int(p), d) for p in [*providers, *partners] for d in days}
         if not cells:
-            size = min(n_providers, _LNS_PROVIDERS)
-            providers = rng.choice(n_providers, size=size, replace=False).tolist()
+            size = min(n_providers, self.lns_size)
+            chosen = rng.choice(n_providers, size=size, replace=False).tolist()
             first = int(rng.integers(n_days))
             days = {first, min(n_days - 1, first + int(rng.integers(2)))}
-            cells = {(p, d) for p in providers for d in days}
+            cells = {(int(p), d) for p in chosen for d in days}
         free = set()
         for r, (o, _t) in placement.items():
             opt = cand.options[o]
@@ -369,7 +406,7 @@ class Engine:
             if r not in placement:
                 weight = 10.0 * prio * 1440
             else:
-                o, t = placement[r]
+                t = placement[r][1]
                 weight = float(prio * (t * cand.grain - cand.earliest_minute[r]))
             if weight > 0:
                 weights.append(weight)
