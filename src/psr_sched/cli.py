@@ -26,7 +26,22 @@ class _UserError(Exception):
     """An error to report in one line, without a traceback."""
 
 
-def _printer(event: Progress) -> None:
+class _ProgressPrinter:
+    """Prints a progress line at most every ``every_s`` seconds, and at each phase change."""
+
+    def __init__(self, every_s: float = 1.0) -> None:
+        self.every_s = every_s
+        self.last_time = -1e9
+        self.last_phase = ""
+
+    def __call__(self, event: Progress) -> None:
+        if event.phase == self.last_phase and event.elapsed_s - self.last_time < self.every_s:
+            return
+        self.last_time, self.last_phase = event.elapsed_s, event.phase
+        _print_progress(event)
+
+
+def _print_progress(event: Progress) -> None:
     bound = "—" if event.bound is None else f"{event.bound:,}"
     objective = "—" if event.objective is None else f"{event.objective:,}"
     placed = "" if event.scheduled is None else f"  scheduled {event.scheduled:,}"
@@ -48,7 +63,7 @@ def _options(args: argparse.Namespace, *, quiet: bool) -> SolveOptions:
         workers=args.workers,
         seed=args.seed,
         deterministic=args.deterministic,
-        callback=None if quiet else _printer,
+        callback=None if quiet else _ProgressPrinter(),
     )
 
 
@@ -275,6 +290,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("psr-sched: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into a command that stopped reading
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     return status
 
 

@@ -109,32 +109,67 @@ class _SpecialtySpec:
 
 _SPECIALTIES = (
     _SpecialtySpec(
-        "FM", "family medicine", 7, ("primary_care", "pediatrics", "telehealth"), (5, 6),
-        (("EST", 0.34), ("NEW", 0.10), ("ANNUAL", 0.12), ("SICK", 0.14), ("WCC", 0.06),
-         ("TELE", 0.16), ("PROC", 0.08)),
+        "FM",
+        "family medicine",
+        7,
+        ("primary_care", "pediatrics", "telehealth"),
+        (5, 6),
+        (
+            ("EST", 0.34),
+            ("NEW", 0.10),
+            ("ANNUAL", 0.12),
+            ("SICK", 0.14),
+            ("WCC", 0.06),
+            ("TELE", 0.16),
+            ("PROC", 0.08),
+        ),
         "Dr.",
     ),
     _SpecialtySpec(
-        "IM", "internal medicine", 5, ("primary_care", "telehealth"), (5, 6),
+        "IM",
+        "internal medicine",
+        5,
+        ("primary_care", "telehealth"),
+        (5, 6),
         (("EST", 0.38), ("NEW", 0.10), ("ANNUAL", 0.16), ("SICK", 0.14), ("TELE", 0.22)),
         "Dr.",
     ),
     _SpecialtySpec(
-        "PED", "pediatrics", 4, ("pediatrics", "primary_care", "telehealth"), (4, 6),
+        "PED",
+        "pediatrics",
+        4,
+        ("pediatrics", "primary_care", "telehealth"),
+        (4, 6),
         (("WCC", 0.38), ("SICK", 0.26), ("EST", 0.16), ("NEW", 0.08), ("TELE", 0.12)),
-        "Dr.", children=True,
+        "Dr.",
+        children=True,
     ),
     _SpecialtySpec(
-        "CAR", "cardiology", 2, ("cardiology", "telehealth"), (3, 4),
-        (("CARD", 0.70), ("TELE", 0.30)), "Dr.",
+        "CAR",
+        "cardiology",
+        2,
+        ("cardiology", "telehealth"),
+        (3, 4),
+        (("CARD", 0.70), ("TELE", 0.30)),
+        "Dr.",
     ),
     _SpecialtySpec(
-        "DER", "dermatology", 2, ("dermatology", "procedure", "telehealth"), (4, 6),
-        (("DERM", 0.62), ("PROC", 0.30), ("TELE", 0.08)), "Dr.",
+        "DER",
+        "dermatology",
+        2,
+        ("dermatology", "procedure", "telehealth"),
+        (4, 6),
+        (("DERM", 0.62), ("PROC", 0.30), ("TELE", 0.08)),
+        "Dr.",
     ),
     _SpecialtySpec(
-        "ORT", "orthopedics", 2, ("orthopedics", "procedure", "telehealth"), (3, 4),
-        (("ORTHO", 0.62), ("PROC", 0.30), ("TELE", 0.08)), "Dr.",
+        "ORT",
+        "orthopedics",
+        2,
+        ("orthopedics", "procedure", "telehealth"),
+        (3, 4),
+        (("ORTHO", 0.62), ("PROC", 0.30), ("TELE", 0.08)),
+        "Dr.",
     ),
     # Educators see only patients sent over after a visit (same-day sequences).
     _SpecialtySpec("EDU", "nurse education", 2, ("education",), (3, 4), (), "RN"),
@@ -142,21 +177,72 @@ _SPECIALTIES = (
 
 # Patient payer mixes (self-pay is None).  Illustrative shares, not published figures.
 _ADULT_PAYERS: tuple[tuple[str | None, float], ...] = (
-    ("MEDICARE", 0.22), ("MEDICAID", 0.16), ("BCBS", 0.22), ("AETNA", 0.12), ("UHC", 0.18),
-    (_RARE_PAYER, 0.03), (None, 0.07),
+    ("MEDICARE", 0.22),
+    ("MEDICAID", 0.16),
+    ("BCBS", 0.22),
+    ("AETNA", 0.12),
+    ("UHC", 0.18),
+    (_RARE_PAYER, 0.03),
+    (None, 0.07),
 )
 _CHILD_PAYERS: tuple[tuple[str | None, float], ...] = (
-    ("MEDICAID", 0.40), ("BCBS", 0.22), ("AETNA", 0.12), ("UHC", 0.16), (_RARE_PAYER, 0.03),
+    ("MEDICAID", 0.40),
+    ("BCBS", 0.22),
+    ("AETNA", 0.12),
+    ("UHC", 0.16),
+    (_RARE_PAYER, 0.03),
     (None, 0.07),
 )
 
 _SURNAMES = (
-    "Alvarez", "Bennett", "Chen", "Dubois", "Eze", "Fischer", "Garcia", "Haddad", "Ivanova",
-    "Johansson", "Kim", "Lopez", "Mensah", "Nakamura", "Okafor", "Patel", "Quinn", "Rossi",
-    "Santos", "Tanaka", "Underwood", "Vargas", "Walsh", "Xu", "Yilmaz", "Zimmerman", "Abbott",
-    "Brooks", "Castillo", "Delgado", "Ellis", "Foster", "Gupta", "Hughes", "Iyer", "Jensen",
-    "Kowalski", "Lindqvist", "Moreno", "Novak", "Owens", "Park", "Reyes", "Schmidt",
-    "Thompson", "Usman", "Volkov", "Wright",
+    "Alvarez",
+    "Bennett",
+    "Chen",
+    "Dubois",
+    "Eze",
+    "Fischer",
+    "Garcia",
+    "Haddad",
+    "Ivanova",
+    "Johansson",
+    "Kim",
+    "Lopez",
+    "Mensah",
+    "Nakamura",
+    "Okafor",
+    "Patel",
+    "Quinn",
+    "Rossi",
+    "Santos",
+    "Tanaka",
+    "Underwood",
+    "Vargas",
+    "Walsh",
+    "Xu",
+    "Yilmaz",
+    "Zimmerman",
+    "Abbott",
+    "Brooks",
+    "Castillo",
+    "Delgado",
+    "Ellis",
+    "Foster",
+    "Gupta",
+    "Hughes",
+    "Iyer",
+    "Jensen",
+    "Kowalski",
+    "Lindqvist",
+    "Moreno",
+    "Novak",
+    "Owens",
+    "Park",
+    "Reyes",
+    "Schmidt",
+    "Thompson",
+    "Usman",
+    "Volkov",
+    "Wright",
 )
 
 Span = tuple[int, int]  # [start, end) in minutes after local midnight
@@ -408,7 +494,10 @@ class _Generator:
         closed_weekdays = (5, 6)
         self.dates = _open_dates(start, days, closed_weekdays)
         self.horizon = Horizon(
-            start=start, end=self.dates[-1], timezone=timezone, grain_minutes=_GRAIN,
+            start=start,
+            end=self.dates[-1],
+            timezone=timezone,
+            grain_minutes=_GRAIN,
             closed_weekdays=closed_weekdays,
         )
         self.rooms = self._rooms(exam_rooms, procedure_rooms)
@@ -427,13 +516,16 @@ class _Generator:
             if i == procedure_rooms - 1 and procedure_rooms > 1 and len(self.dates) > 1:
                 closed = (
                     DatedHours(
-                        date=self.dates[1], start=dt.time(8), end=dt.time(12),
+                        date=self.dates[1],
+                        start=dt.time(8),
+                        end=dt.time(12),
                         reason="sterilizer maintenance",
                     ),
                 )
             # Procedure rooms are cleaned and set up again after every visit.
-            rooms.append(Room(id=f"PR{i + 1:02d}", kind="procedure", closed=closed,
-                              turnover_minutes=10))
+            rooms.append(
+                Room(id=f"PR{i + 1:02d}", kind="procedure", closed=closed, turnover_minutes=10)
+            )
         return tuple(rooms)
 
     @staticmethod
@@ -685,8 +777,11 @@ class _Generator:
         others = [code for code in person.codes if code not in codes]
         best = None
         # Other visit types only when none of the drawn ones fits in the rest of the session.
-        for floor, group in ((session.cursor + idle, codes), (session.cursor, codes),
-                             (session.cursor, others)):
+        for floor, group in (
+            (session.cursor + idle, codes),
+            (session.cursor, codes),
+            (session.cursor, others),
+        ):
             best = self._first_start(board, person, group, floor, session.end)
             if best is not None:
                 break
@@ -701,9 +796,15 @@ class _Generator:
         board.book(room, start, minutes, spec.check_in)
         self.visits.append(
             _Visit(
-                code=code, staff=person, day=day, start=start, end=start + minutes,
-                room=None if room < 0 else board.room_ids[room], patient=self._new_patient(),
-                payer=self._draw_payer(person, code), order=float(rng.random()),
+                code=code,
+                staff=person,
+                day=day,
+                start=start,
+                end=start + minutes,
+                room=None if room < 0 else board.room_ids[room],
+                patient=self._new_patient(),
+                payer=self._draw_payer(person, code),
+                order=float(rng.random()),
             )
         )
         session.cursor = start + minutes
@@ -740,9 +841,15 @@ class _Generator:
                     after.has_edu = True
                     self.visits.append(
                         _Visit(
-                            code="EDU", staff=person, day=day_index, start=start,
-                            end=start + minutes, room=board.room_ids[room],
-                            patient=after.patient, payer=after.payer, order=after.order,
+                            code="EDU",
+                            staff=person,
+                            day=day_index,
+                            start=start,
+                            end=start + minutes,
+                            room=board.room_ids[room],
+                            patient=after.patient,
+                            payer=after.payer,
+                            order=after.order,
                             edu_after=after,
                         )
                     )
@@ -906,15 +1013,22 @@ class _Generator:
         # NO_SESSION_IN_WINDOW: a Saturday-only window ...
         saturday = first + dt.timedelta(days=(5 - first.weekday()) % 7)
         hold(
-            "EST", None, priority=1, earliest=self._at(saturday, 8 * 60),
+            "EST",
+            None,
+            priority=1,
+            earliest=self._at(saturday, 8 * 60),
             latest=self._at(saturday, 12 * 60),
         )
         # ... and a window inside the day off of the only allowed provider.
         if self.day_off is not None:
             person, day = self.day_off
             hold(
-                "EST", None, earliest=self._at(day, 8 * 60), latest=self._at(day, _CLOSE),
-                allowed_provider_ids=(person.id,), preferred_provider_ids=(person.id,),
+                "EST",
+                None,
+                earliest=self._at(day, 8 * 60),
+                latest=self._at(day, _CLOSE),
+                allowed_provider_ids=(person.id,),
+                preferred_provider_ids=(person.id,),
             )
         return held
 
@@ -929,7 +1043,9 @@ class _Generator:
             if visit.edu_after is not None:
                 after = visit.edu_after
                 visit.priority, visit.earliest, visit.latest = (
-                    after.priority, after.earliest, after.latest,
+                    after.priority,
+                    after.earliest,
+                    after.latest,
                 )
         self._restrict_providers()
         held = self._unplaceable()
@@ -949,9 +1065,7 @@ class _Generator:
                 fields = dict(item)
                 patient = fields.pop("patient")
                 patient_id = patient_ids.setdefault(patient, f"P{len(patient_ids) + 1:0{width}d}")
-                requests.append(
-                    AppointmentRequest(id=request_id, patient_id=patient_id, **fields)
-                )
+                requests.append(AppointmentRequest(id=request_id, patient_id=patient_id, **fields))
                 continue
             item.request_id = request_id
             patient_id = patient_ids.setdefault(item.patient, f"P{len(patient_ids) + 1:0{width}d}")
@@ -959,7 +1073,8 @@ class _Generator:
             if item.edu_after is not None:
                 links = (
                     SameDaySequence(
-                        request_id=item.edu_after.request_id, min_gap_minutes=0,
+                        request_id=item.edu_after.request_id,
+                        min_gap_minutes=0,
                         max_gap_minutes=_EDU_MAX_GAP,
                     ),
                 )
@@ -970,10 +1085,17 @@ class _Generator:
             assert item.earliest is not None and item.latest is not None
             requests.append(
                 AppointmentRequest(
-                    id=request_id, patient_id=patient_id, visit_type=item.code,
-                    earliest=item.earliest, latest=item.latest, priority=item.priority,
-                    preferred_provider_ids=item.preferred, allowed_provider_ids=item.allowed,
-                    preferred_times=item.times, payer=item.payer, links=links,
+                    id=request_id,
+                    patient_id=patient_id,
+                    visit_type=item.code,
+                    earliest=item.earliest,
+                    latest=item.latest,
+                    priority=item.priority,
+                    preferred_provider_ids=item.preferred,
+                    allowed_provider_ids=item.allowed,
+                    preferred_times=item.times,
+                    payer=item.payer,
+                    links=links,
                 )
             )
         self._limit_visits_per_day()
@@ -1025,11 +1147,14 @@ class _Generator:
     def _visit_types(self) -> tuple[VisitType, ...]:
         return tuple(
             VisitType(
-                code=spec.code, name=spec.name, duration_minutes=spec.minutes,
+                code=spec.code,
+                name=spec.name,
+                duration_minutes=spec.minutes,
                 provider_durations={
                     s.id: s.durations[spec.code] for s in self.staff if spec.code in s.durations
                 },
-                room_kind=spec.room_kind, required_skill=spec.skill,
+                room_kind=spec.room_kind,
+                required_skill=spec.skill,
                 check_in_minutes=spec.check_in,
             )
             for spec in _TYPES.values()
@@ -1039,7 +1164,10 @@ class _Generator:
         """The reference schedule: (request id, provider id, room id, start, end)."""
         return [
             (
-                v.request_id, v.staff.id, v.room, self._at(self.dates[v.day], v.start),
+                v.request_id,
+                v.staff.id,
+                v.room,
+                self._at(self.dates[v.day], v.start),
                 self._at(self.dates[v.day], v.end),
             )
             for v in self.visits
@@ -1063,16 +1191,25 @@ def _generate(
 ) -> tuple[Problem, list[tuple[str, str, str | None, dt.datetime, dt.datetime]]]:
     """Generate a problem and its reference schedule (for tests)."""
     for label, value, least in (
-        ("providers", providers, 1), ("exam_rooms", exam_rooms, 1),
-        ("procedure_rooms", procedure_rooms, 0), ("days", days, 1),
+        ("providers", providers, 1),
+        ("exam_rooms", exam_rooms, 1),
+        ("procedure_rooms", procedure_rooms, 0),
+        ("days", days, 1),
     ):
         if value < least:
             raise ValueError(f"{label} must be at least {least}, got {value}")
     if not 0 < load <= 1:
         raise ValueError(f"load must be in (0, 1], got {load}")
     generator = _Generator(
-        seed=seed, providers=providers, exam_rooms=exam_rooms, procedure_rooms=procedure_rooms,
-        days=days, load=load, start=start, timezone=timezone, name=name,
+        seed=seed,
+        providers=providers,
+        exam_rooms=exam_rooms,
+        procedure_rooms=procedure_rooms,
+        days=days,
+        load=load,
+        start=start,
+        timezone=timezone,
+        name=name,
     )
     problem = generator.problem()
     return problem, generator.reference()
@@ -1129,8 +1266,15 @@ def generate_clinic(
         If a count is out of range or ``load`` is not in (0, 1].
     """
     problem, _ = _generate(
-        seed=seed, providers=providers, exam_rooms=exam_rooms, procedure_rooms=procedure_rooms,
-        days=days, load=load, start=start, timezone=timezone, name=name,
+        seed=seed,
+        providers=providers,
+        exam_rooms=exam_rooms,
+        procedure_rooms=procedure_rooms,
+        days=days,
+        load=load,
+        start=start,
+        timezone=timezone,
+        name=name,
     )
     return problem
 
@@ -1158,7 +1302,8 @@ def _static_reason(problem: Problem, request: AppointmentRequest) -> ReasonCode 
     """Why no schedule can place ``request`` on its own, or None when something might."""
     visit_type = problem.visit_type_by_code[request.visit_type]
     providers = [
-        p for p in problem.providers
+        p
+        for p in problem.providers
         if visit_type.required_skill is None or visit_type.required_skill in p.skills
     ]
     if not providers:
@@ -1168,7 +1313,8 @@ def _static_reason(problem: Problem, request: AppointmentRequest) -> ReasonCode 
         if not providers:
             return ReasonCode.NO_ALLOWED_PROVIDER
     providers = [
-        p for p in providers
+        p
+        for p in providers
         if p.networks is None or request.payer is None or request.payer in p.networks
     ]
     if not providers:
@@ -1250,9 +1396,7 @@ def demo_stats(problem: Problem) -> dict[str, Any]:
         "pinned_movable": sum(not p.locked for p in problem.pinned),
         "with_preferred_provider": sum(bool(r.preferred_provider_ids) for r in problem.requests),
         "with_preferred_times": sum(bool(r.preferred_times) for r in problem.requests),
-        "with_allowed_providers": sum(
-            r.allowed_provider_ids is not None for r in problem.requests
-        ),
+        "with_allowed_providers": sum(r.allowed_provider_ids is not None for r in problem.requests),
         "session_minutes": session_minutes,
         "requested_minutes": requested,
         "load": round(requested / session_minutes, 4) if session_minutes else 0.0,

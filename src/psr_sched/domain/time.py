@@ -146,7 +146,7 @@ class Horizon(DomainModel):
     def minute_of(self, moment: dt.datetime) -> int:
         """Minutes elapsed from the horizon origin to an aware datetime (floor)."""
         if moment.tzinfo is None or moment.utcoffset() is None:
-            raise ValueError(f"datetime {moment.isoformat()} has no timezone")
+            raise ValueError("datetime has no timezone")
         # Aware datetimes sharing a tzinfo subtract as wall-clock times; UTC gives true
         # elapsed time across daylight-saving changes.
         seconds = (moment.astimezone(dt.UTC) - self.origin).total_seconds()

@@ -13,7 +13,7 @@ from psr_sched.domain.time import TimeWindow
 
 def _whole_minute(value: dt.datetime) -> dt.datetime:
     if value.second or value.microsecond:
-        raise ValueError(f"{value.isoformat()} is not on a whole minute")
+        raise ValueError("must be on a whole minute (no seconds)")
     return value
 
 
@@ -138,10 +138,8 @@ class AppointmentRequest(DomainModel):
     @model_validator(mode="after")
     def _window(self) -> AppointmentRequest:
         if self.latest.astimezone(dt.UTC) <= self.earliest.astimezone(dt.UTC):
-            raise ValueError(
-                f"latest {self.latest.isoformat()} is not after earliest "
-                f"{self.earliest.isoformat()}"
-            )
+            # The times themselves stay out of the message: a patient's dates are PHI.
+            raise ValueError("latest must be after earliest (the window ends before it starts)")
         return self
 
     def __repr__(self) -> str:

@@ -367,9 +367,9 @@ def _apply_pins(problem: Problem, candidates: Candidates) -> None:
         if not match:
             if pin.locked:
                 raise ProblemError(
-                    f"{where}: start: provider {pin.provider_id} cannot see this visit at "
-                    f"{pin.start.isoformat()} (outside a session, the window, open room "
-                    "hours, or provider not eligible)"
+                    f"{where}: start: provider {pin.provider_id} cannot see this visit at the "
+                    "booked start (outside a session, the window or open room hours, or "
+                    "the provider is not eligible)"
                 )
             continue
         candidates.pinned_option[r_index] = match[0]

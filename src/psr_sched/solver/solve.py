@@ -9,6 +9,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from psr_sched.domain import SameDaySequence
+from psr_sched.errors import ProblemError
 from psr_sched.problem import Problem
 from psr_sched.result import Result, SolveStatus
 from psr_sched.solver.candidates import (
@@ -18,7 +19,7 @@ from psr_sched.solver.candidates import (
     unscheduled_dominates,
 )
 from psr_sched.solver.extract import assignments, evaluate, unscheduled_reasons
-from psr_sched.solver.greedy import Placement, fill, greedy
+from psr_sched.solver.greedy import GreedyBuilder, Placement, fill
 from psr_sched.solver.model import ModelBuilder, ScheduleModel, add_hint
 from psr_sched.solver.options import Progress, SolveOptions, logger
 
@@ -146,6 +147,77 @@ class Engine:
     def _objective(self, placement: Placement) -> int:
         return evaluate(self.problem, self.cand, placement).total(self.weights)
 
+    def _locked_core(self) -> set[int]:
+        """Locked requests and every request they force: same-day sequence partners (both
+        or neither) and the visits they follow up on."""
+        problem, cand = self.problem, self.cand
+        core = set(cand.locked)
+        stack = list(core)
+        while stack:
+            r = stack.pop()
+            forced = [problem.request_index[link.request_id] for link in problem.requests[r].links]
+            forced += self._sequence_children.get(r, [])
+            for other in forced:
+                if other not in core:
+                    core.add(other)
+                    stack.append(other)
+        return core
+
+    def _place_locked_core(self) -> Placement:
+        """Place the locked core exactly (a small CP-SAT model); every other request is
+        placed around it.  Raise ProblemError when the locked visits cannot all be kept."""
+        core = self._locked_core()
+        if not core:
+            return {}
+        problem, cand = self.problem, self.cand
+        self._check_locked_pairs()
+        unplaceable = sorted(problem.requests[r].id for r in core if not cand.by_request[r])
+        if unplaceable:
+            raise ProblemError(
+                f"pinned appointments: locked visits need request {unplaceable[0]}, "
+                f"which cannot be placed ({cand.reasons[problem.request_index[unplaceable[0]]][0]})"
+            )
+        sm = ModelBuilder(problem, cand, free=core, fixed={}, weights=self.weights).build()
+        for r in core:
+            sm.model.add(sm.requests[r].unscheduled == 0)
+        sm.model.minimize(sm.weighted)
+        limit = min(max(0.5, 0.2 * self.clock.left()), 10.0)
+        solver = _parameters(self.options, limit, large=len(core) > 200)
+        status = solver.solve(sm.model)
+        if status == cp_model.INFEASIBLE:
+            raise ProblemError(
+                "pinned appointments: the locked visits cannot all be kept together with "
+                "the visits they are linked to (rooms, check-in stations, daily limits or "
+                "link gaps conflict)"
+            )
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            raise ProblemError(
+                f"pinned appointments: no placement of the {len(core)} locked and linked "
+                f"visits was found within {limit:.1f} s"
+            )
+        return _read(sm, solver, {}, core)
+
+    def _check_locked_pairs(self) -> None:
+        """Name the first two locked visits that overlap for one provider or patient."""
+        problem, cand = self.problem, self.cand
+        seen: dict[tuple[str, str], list[tuple[int, int, str]]] = {}
+        for r in sorted(cand.locked):
+            opt = cand.options[cand.by_request[r][0]]
+            request = problem.requests[r]
+            keys = [
+                ("provider", problem.providers[opt.provider].id),
+                ("patient", request.patient_id),
+            ]
+            for kind, key in keys:
+                for start, end, other in seen.get((kind, key), []):
+                    if start < opt.lo + opt.duration and opt.lo < end:
+                        what = f"provider {key}" if kind == "provider" else "one patient"
+                        raise ProblemError(
+                            f"pinned appointments {other} and {request.id}: both locked, "
+                            f"overlapping for {what}"
+                        )
+                seen.setdefault((kind, key), []).append((opt.lo, opt.lo + opt.duration, request.id))
+
     def _better(self, first: Placement, second: Placement) -> Placement:
         """The one of two placements with the lower search objective (``first`` on ties)."""
         return first if self._objective(first) <= self._objective(second) else second
@@ -169,7 +241,7 @@ class Engine:
         self.weights = search_weights(self.problem, self.cand)
         self.dominating = unscheduled_dominates(self.problem, self.cand)
         self.stats["options"] = len(self.cand.options)
-        start = greedy(self.problem, self.cand)
+        start = GreedyBuilder(self.problem, self.cand, start=self._place_locked_core()).run()
         if not self.dominating:
             start = self._better(start, {})
         baseline = evaluate(self.problem, self.cand, start)
