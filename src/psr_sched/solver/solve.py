@@ -35,8 +35,10 @@ _LNS_UNSCHEDULED = 10
 #: Providers per neighbourhood: starts here, grows after a sub-solve proven optimal and
 #: shrinks after one stopped by its time limit (adaptive neighbourhood size).
 _LNS_PROVIDERS_START, _LNS_PROVIDERS_MIN, _LNS_PROVIDERS_MAX = 4, 2, 12
-#: Deterministic-time units per second of time limit in deterministic mode.
-_DETERMINISTIC_UNITS_PER_S = 1.0
+#: CP-SAT deterministic-time units per second of time limit in deterministic mode.  On
+#: these neighbourhood models one unit takes roughly 20-30 s of wall time on 2 cores, so a
+#: deterministic run lasts about as long as the time limit; the wall clock still caps it.
+_DETERMINISTIC_UNITS_PER_S = 0.04
 
 
 @dataclass(slots=True)
@@ -83,8 +85,19 @@ class _SolutionRecorder(cp_model.CpSolverSolutionCallback):
 
 
 def _parameters(
-    options: SolveOptions, time_limit_s: float, *, large: bool, seed_offset: int = 0
+    options: SolveOptions,
+    time_limit_s: float,
+    *,
+    large: bool,
+    seed_offset: int = 0,
+    wall_cap_s: float | None = None,
 ) -> cp_model.CpSolver:
+    """CP-SAT parameters for one solve of ``time_limit_s``.
+
+    In deterministic mode the limit is CP-SAT's deterministic time and the wall clock only
+    caps it at ``wall_cap_s`` (what is left of the whole solve), so that the same problem,
+    seed and workers follow the same path whatever the machine's load.
+    """
     solver = cp_model.CpSolver()
     p = solver.parameters
     p.num_workers = options.workers
@@ -99,6 +112,7 @@ def _parameters(
     if options.deterministic:
         p.interleave_search = True
         p.max_deterministic_time = max(0.05, time_limit_s * _DETERMINISTIC_UNITS_PER_S)
+        p.max_time_in_seconds = max(0.05, wall_cap_s if wall_cap_s is not None else time_limit_s)
     return solver
 
 
@@ -147,6 +161,11 @@ class Engine:
     def _objective(self, placement: Placement) -> int:
         return evaluate(self.problem, self.cand, placement).total(self.weights)
 
+    def _time_left(self) -> float:
+        """Seconds left for budgeting phases: wall-clock, or in deterministic mode the whole
+        limit (so budgets do not depend on how fast this machine ran so far)."""
+        return self.options.time_limit_s if self.options.deterministic else self.clock.left()
+
     def _locked_core(self) -> set[int]:
         """Locked requests and every request they force: same-day sequence partners (both
         or neither) and the visits they follow up on."""
@@ -181,8 +200,10 @@ class Engine:
         for r in core:
             sm.model.add(sm.requests[r].unscheduled == 0)
         sm.model.minimize(sm.weighted)
-        limit = min(max(0.5, 0.2 * self.clock.left()), 10.0)
-        solver = _parameters(self.options, limit, large=len(core) > 200)
+        limit = min(max(0.5, 0.2 * self._time_left()), 10.0)
+        solver = _parameters(
+            self.options, limit, large=len(core) > 200, wall_cap_s=self.clock.left()
+        )
         status = solver.solve(sm.model)
         if status == cp_model.INFEASIBLE:
             raise ProblemError(
@@ -302,8 +323,13 @@ class Engine:
         sm.model.minimize(sm.weighted)
         self.stats["model_build_s"] = round(time.perf_counter() - t_build, 3)
         share = _FULL_MODEL_SHARE if self.options.lns else 1.0
-        budget = max(0.1, (self.clock.left() - _RESERVE_S) * share)
-        solver = _parameters(self.options, budget, large=len(self.cand.options) > 2000)
+        budget = max(0.1, (self._time_left() - _RESERVE_S) * share)
+        solver = _parameters(
+            self.options,
+            budget,
+            large=len(self.cand.options) > 2000,
+            wall_cap_s=self.clock.left() - _RESERVE_S,
+        )
         recorder = _SolutionRecorder(self.clock, self.options, "cpsat", 0.0)
         status = solver.solve(sm.model, recorder)
         self.stats["cpsat_status"] = solver.status_name(status)
@@ -356,10 +382,16 @@ class Engine:
             sm.model.minimize(sm.weighted)
             limit = min(self.clock.left() - _RESERVE_S, _LNS_STEP_S)
             if limit <= 0.05:
+                if self.options.deterministic:
+                    self.stats["wall_clock_cut_deterministic_run"] = True
                 break
-            solver = _parameters(self.options, limit, large=True, seed_offset=iterations)
-            if self.options.deterministic:
-                solver.parameters.max_deterministic_time = _LNS_STEP_S
+            solver = _parameters(
+                self.options,
+                _LNS_STEP_S if self.options.deterministic else limit,
+                large=True,
+                seed_offset=iterations,
+                wall_cap_s=self.clock.left() - _RESERVE_S,
+            )
             status = solver.solve(sm.model)
             deterministic_used += solver.deterministic_time
             if status == cp_model.OPTIMAL:
@@ -377,6 +409,7 @@ class Engine:
                 if self.status == SolveStatus.GREEDY:
                     self.status = SolveStatus.FEASIBLE
                 self._progress("lns", self.incumbent.bound)
+        self.stats["lns_deterministic_time"] = round(deterministic_used, 3)
         self.stats["lns_iterations"] = iterations
         self.stats["lns_final_providers"] = self.lns_size
         self.stats["lns_improvements"] = improved

@@ -1,0 +1,59 @@
+"""Solve options: determinism, the time limit, greedy-only mode and progress callbacks."""
+
+from __future__ import annotations
+
+import itertools
+import time
+
+import pytest
+
+from psr_sched import Problem, Progress, SolveOptions, SolveStatus, solve, validate
+from psr_sched.demo import generate_clinic
+
+
+@pytest.fixture(scope="module")
+def clinic() -> Problem:
+    return generate_clinic(seed=11, providers=8, exam_rooms=5, procedure_rooms=1, days=3)
+
+
+def test_deterministic_mode_repeats_the_schedule(clinic: Problem) -> None:
+    options = SolveOptions(time_limit_s=6, workers=2, seed=4, deterministic=True)
+    first = solve(clinic, options)
+    second = solve(clinic, options)
+    assert validate(clinic, first).ok
+    assert first.assignments == second.assignments
+    assert first.objective == second.objective
+
+
+def test_time_limit_is_honored(clinic: Problem) -> None:
+    started = time.perf_counter()
+    result = solve(clinic, SolveOptions(time_limit_s=2, workers=2))
+    elapsed = time.perf_counter() - started
+    # The limit covers the search; building the result afterwards takes a fraction of it.
+    assert result.wall_time_s <= 2.5
+    assert elapsed <= 5.0
+    assert validate(clinic, result).ok
+
+
+def test_greedy_only_mode(clinic: Problem) -> None:
+    result = solve(clinic, SolveOptions(use_cpsat=False))
+    assert result.status == SolveStatus.GREEDY
+    assert result.objective == result.baseline_objective
+    assert validate(clinic, result).ok
+
+
+def test_progress_events_reach_the_callback(clinic: Problem) -> None:
+    events: list[Progress] = []
+    result = solve(clinic, SolveOptions(time_limit_s=2, callback=events.append))
+    phases = [e.phase for e in events]
+    assert phases[0] == "greedy" and phases[-1] == "done"
+    assert events[-1].objective == result.objective
+    objectives = [e.objective for e in events if e.phase in ("greedy", "lns", "done")]
+    assert all(b <= a for a, b in itertools.pairwise(objectives))
+
+
+def test_bad_options_are_rejected() -> None:
+    with pytest.raises(ValueError, match="time_limit_s"):
+        SolveOptions(time_limit_s=0)
+    with pytest.raises(ValueError, match="workers"):
+        SolveOptions(workers=0)
