@@ -49,6 +49,8 @@ class _Occupancy:
             pid: np.zeros(self.size, dtype=np.int8) for pid, n in patients.items() if n > 1
         }
         self.day_count: dict[tuple[int, int], int] = defaultdict(int)
+        # Free grains left in each provider block: a cheap test that skips full blocks.
+        self.block_free = [block.end - block.start for block in cand.blocks]
 
     @staticmethod
     def _free(blocked: np.ndarray, length: int) -> np.ndarray:
@@ -60,7 +62,7 @@ class _Occupancy:
         """Feasible start grains of option ``o`` of request ``r`` within [lo, hi]."""
         opt = self.cand.options[o]
         lo, hi = max(lo, opt.lo), min(hi, opt.hi)
-        if lo > hi:
+        if lo > hi or self.block_free[opt.block] < opt.duration:
             return np.empty(0, dtype=np.int64)
         provider = self.problem.providers[opt.provider]
         if (
@@ -98,6 +100,7 @@ class _Occupancy:
         if pid in self.patient:
             self.patient[pid][t : t + opt.duration] += sign
         self.day_count[(opt.provider, opt.day)] += sign
+        self.block_free[opt.block] -= sign * opt.duration
 
 
 class GreedyBuilder:
@@ -278,7 +281,10 @@ class GreedyBuilder:
         days = set.intersection(
             *({self.cand.options[o].day for o in self.cand.by_request[m]} for m in group)
         )
+        child_starts: dict[tuple[int, int], np.ndarray] = {}
         for t, o in self._all_starts(root, days):
+            if not self._children_may_fit(root, o, t, child_starts):
+                continue
             booked = [(root, o, t)]
             self.occ.book(root, o, t)
             if self._place_children(root, o, t, booked):
@@ -287,6 +293,31 @@ class GreedyBuilder:
                 return
             for r, o2, t2 in reversed(booked):
                 self.occ.book(r, o2, t2, sign=-1)
+
+    def _children_may_fit(
+        self, r: int, o: int, t: int, cache: dict[tuple[int, int], np.ndarray]
+    ) -> bool:
+        """Necessary test before booking: every direct child has a free start in its gap
+        window on the same day (computed without ``r`` booked, so it can only be looser)."""
+        opt = self.cand.options[o]
+        end = t + opt.duration
+        grain = self.cand.grain
+        for child, link in self.sequence_children[r]:
+            key = (child, opt.day)
+            if key not in cache:
+                found = [
+                    self.occ.starts(child, oc, 0, self.occ.size)
+                    for oc in self.by_start[child]
+                    if self.cand.options[oc].day == opt.day
+                ]
+                cache[key] = np.unique(np.concatenate(found)) if found else np.empty(0, int)
+            starts = cache[key]
+            lo = end + -(-link.min_gap_minutes // grain)
+            hi = end + link.max_gap_minutes // grain
+            i = int(np.searchsorted(starts, lo))
+            if i >= len(starts) or starts[i] > hi:
+                return False
+        return True
 
     def _place_children(self, r: int, o: int, t: int, booked: list[tuple[int, int, int]]) -> bool:
         opt = self.cand.options[o]

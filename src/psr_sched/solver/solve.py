@@ -152,10 +152,12 @@ class Engine:
         self.dominating = True
         self.lns_size = _LNS_PROVIDERS_START
         self._sequence_children: dict[int, list[int]] = {}
+        self._linked_from: dict[int, list[int]] = {}
         for r, request in enumerate(problem.requests):
             for link in request.links:
+                parent = problem.request_index[link.request_id]
+                self._linked_from.setdefault(parent, []).append(r)
                 if isinstance(link, SameDaySequence):
-                    parent = problem.request_index[link.request_id]
                     self._sequence_children.setdefault(parent, []).append(r)
 
     def _objective(self, placement: Placement) -> int:
@@ -430,33 +432,7 @@ class Engine:
         if iteration % 2 == 0:
             focus = self._pick_focus()
             if focus is not None:
-                opts = cand.by_request[focus]
-                providers = sorted({cand.options[o].provider for o in opts})
-                partners = sorted(
-                    {
-                        cand.options[o].provider
-                        for r in self._partners(focus)
-                        for o in cand.by_request[r]
-                    }
-                    - set(providers)
-                )
-                if len(providers) > self.lns_size:
-                    providers = sorted(
-                        int(p) for p in rng.choice(providers, size=self.lns_size, replace=False)
-                    )
-                option_days = sorted({cand.options[o].day for o in opts})
-                if focus in placement:  # pull it earlier: its first day and its current day
-                    days = {option_days[0], cand.options[placement[focus][0]].day}
-                else:  # make room for it on one or two of its days
-                    days = {
-                        int(d)
-                        for d in rng.choice(
-                            option_days, size=min(2, len(option_days)), replace=False
-                        )
-                    }
-                if len(partners) > self.lns_size // 2:
-                    partners = rng.choice(partners, size=self.lns_size // 2, replace=False).tolist()
-                cells = {(int(p), d) for p in [*providers, *partners] for d in days}
+                cells = self._focus_cells(focus)
         if not cells:
             size = min(n_providers, self.lns_size)
             chosen = rng.choice(n_providers, size=size, replace=False).tolist()
@@ -486,16 +462,42 @@ class Engine:
         free.update(waiting)
         return free, cells
 
+    def _focus_cells(self, focus: int) -> set[tuple[int, int]]:
+        """Cells around one request and the requests linked to it.
+
+        For each of them: some of its eligible providers (its current one included), on its
+        first possible day and its current day when placed, or on one or two of its
+        possible days when not.  Linked partners come along so that, say, a follow-up can be
+        placed by moving the first visit earlier.
+        """
+        cand, rng = self.cand, self.rng
+        placement = self.incumbent.placement
+        cells: set[tuple[int, int]] = set()
+        group = [focus, *self._partners(focus)]
+        share = max(1, self.lns_size // len(group))
+        for q in group:
+            opts = cand.by_request[q]
+            if not opts:
+                continue
+            providers = sorted({cand.options[o].provider for o in opts})
+            size = self.lns_size if q == focus else share
+            if len(providers) > size:
+                providers = [int(p) for p in rng.choice(providers, size=size, replace=False)]
+            option_days = sorted({cand.options[o].day for o in opts})
+            if q in placement:
+                current = cand.options[placement[q][0]]
+                providers.append(current.provider)
+                days = {option_days[0], current.day}
+            else:  # every day it could go, so that what it displaces can move too
+                days = set(option_days)
+            cells.update((int(p), d) for p in providers for d in days)
+        return cells
+
     def _partners(self, r: int) -> list[int]:
-        """Requests tied to ``r`` by a same-day sequence, either way."""
+        """Requests tied to ``r`` by any link, either way."""
         problem = self.problem
-        request = problem.requests[r]
-        out = [
-            problem.request_index[link.request_id]
-            for link in request.links
-            if isinstance(link, SameDaySequence)
-        ]
-        out += self._sequence_children.get(r, [])
+        out = [problem.request_index[link.request_id] for link in problem.requests[r].links]
+        out += self._linked_from.get(r, [])
         return out
 
     def _pick_focus(self) -> int | None:
@@ -509,7 +511,7 @@ class Engine:
                 continue
             prio = self.problem.requests[r].priority
             if r not in placement:
-                weight = 10.0 * prio * 1440
+                weight = 30.0 * prio * 1440
             else:
                 t = placement[r][1]
                 weight = float(prio * (t * cand.grain - cand.earliest_minute[r]))
