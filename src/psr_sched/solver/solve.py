@@ -27,6 +27,8 @@ from psr_sched.solver.options import Progress, SolveOptions, logger
 _FULL_MODEL_SHARE = 0.35
 #: Above this many options the full model is skipped: it finds nothing better in time.
 _FULL_MODEL_MAX_OPTIONS = 30_000
+#: Up to this many options the full model gets the whole time limit (no LNS after it).
+_FULL_MODEL_ONLY_OPTIONS = 5_000
 #: Seconds kept back at the end to fill gaps, assign rooms and build the result.
 _RESERVE_S = 0.5
 #: Time limit of one neighbourhood sub-solve, and providers per neighbourhood.
@@ -324,7 +326,8 @@ class Engine:
             )
         sm.model.minimize(sm.weighted)
         self.stats["model_build_s"] = round(time.perf_counter() - t_build, 3)
-        share = _FULL_MODEL_SHARE if self.options.lns else 1.0
+        alone = not self.options.lns or len(self.cand.options) <= _FULL_MODEL_ONLY_OPTIONS
+        share = 1.0 if alone else _FULL_MODEL_SHARE
         budget = max(0.1, (self._time_left() - _RESERVE_S) * share)
         solver = _parameters(
             self.options,
@@ -345,7 +348,8 @@ class Engine:
                 SolveStatus.OPTIMAL if status == cp_model.OPTIMAL else SolveStatus.FEASIBLE
             )
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE, cp_model.UNKNOWN):
-            self.incumbent.bound = int(np.ceil(solver.best_objective_bound - 1e-6))
+            # Every term is non-negative, so zero is a bound too.
+            self.incumbent.bound = max(0, int(np.ceil(solver.best_objective_bound - 1e-6)))
         self._progress("cpsat", self.incumbent.bound)
 
     def _neighbourhood_search(self) -> None:
