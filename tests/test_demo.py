@@ -39,11 +39,13 @@ def _sessions(problem: Problem, provider: Provider, day: dt.date) -> list[tuple[
     """Sessions of a provider on a date, minus time off, as UTC spans."""
     local = problem.horizon.local
     spans = [
-        (local(day, w.start), local(day, w.end)) for w in provider.sessions
+        (local(day, w.start), local(day, w.end))
+        for w in provider.sessions
         if w.weekday == day.weekday()
     ]
     spans += [
-        (local(day, x.start), local(day, x.end)) for x in provider.extra_sessions
+        (local(day, x.start), local(day, x.end))
+        for x in provider.extra_sessions
         if x.date == day and x.start is not None and x.end is not None
     ]
     for off in provider.unavailable:
@@ -173,8 +175,11 @@ def test_intended_unplaceable_requests(demo: tuple[Problem, Reference]) -> None:
     problem = demo[0]
     unplaceable = demo_stats(problem)["unplaceable"]
     assert sorted(unplaceable.values()) == [
-        "NO_ROOM_OF_KIND", "NO_SESSION_IN_WINDOW", "NO_SESSION_IN_WINDOW",
-        "NO_SKILLED_PROVIDER", "OUT_OF_NETWORK",
+        "NO_ROOM_OF_KIND",
+        "NO_SESSION_IN_WINDOW",
+        "NO_SESSION_IN_WINDOW",
+        "NO_SKILLED_PROVIDER",
+        "OUT_OF_NETWORK",
     ]
     placed = {row[0] for row in demo[1]}
     assert placed.isdisjoint(unplaceable)
@@ -320,8 +325,14 @@ def test_two_weeks_across_daylight_saving() -> None:
 
 @pytest.mark.parametrize(
     "changes",
-    [{"providers": 0}, {"exam_rooms": 0}, {"procedure_rooms": -1}, {"days": 0}, {"load": 0},
-     {"load": 1.5}],
+    [
+        {"providers": 0},
+        {"exam_rooms": 0},
+        {"procedure_rooms": -1},
+        {"days": 0},
+        {"load": 0},
+        {"load": 1.5},
+    ],
 )
 def test_bad_arguments(changes: dict[str, float]) -> None:
     with pytest.raises(ValueError):

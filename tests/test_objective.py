@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
+import datetime as dt
 
 from builders import (
     at,
@@ -15,7 +15,18 @@ from builders import (
     starts,
     visit_type,
 )
-from psr_sched import ReasonCode, Weights
+from psr_sched import (
+    AppointmentRequest,
+    Horizon,
+    Problem,
+    ReasonCode,
+    TimeWindow,
+    Weights,
+    build_problem,
+    weekly_sessions,
+)
+
+NY = "America/New_York"
 
 
 def test_provider_preference_missed_when_waiting_costs_more() -> None:
@@ -188,16 +199,13 @@ def test_weighted_mode_with_small_unscheduled_weight_is_truly_weighted() -> None
     assert result.objective == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="solve() ignores Weights.mode: 'lexicographic' is minimized as a weighted sum",
-)
 def test_lexicographic_mode_minimizes_unscheduled_first() -> None:
     # Session 08:00-09:00: R1 (60 minutes, priority 3) or R2 + R3 (30 minutes, priority
     # 2 each).  Weights unscheduled=1, access_wait=100.
-    #   weighted:      R1 alone: 1 × 4 + 0 = 4   (R2 + R3: 1 × 3 + 100 × 30 = 3003)
+    #   weighted:      R1 alone: 1 × 4 + 0 = 4
+    #                  (R2 + R3 at 08:00 and 08:30: 1 × 3 + 100 × 2 × 30 = 6003)
     #   lexicographic: unscheduled priority first: 3 < 4, so R2 + R3 at 08:00 and 08:30;
-    #                  reported objective = terms.total(weights) = 3 + 3000 = 3003.
+    #                  reported objective = terms.total(weights) = 3 + 6000 = 6003.
     problem = make_problem(
         providers=[provider(session=("08:00", "09:00"))],
         visit_types=[visit_type("V60", 60), visit_type()],
@@ -208,11 +216,12 @@ def test_lexicographic_mode_minimizes_unscheduled_first() -> None:
         ],
         weights=Weights(unscheduled=1, access_wait=100, mode="lexicographic"),
     )
-    result = solve_checked(problem, optimal=False)
+    result = solve_checked(problem)
     assert set(reasons(result)) == {"R1"}
     assert sorted(starts(result).values()) == ["08:00", "08:30"]
     assert result.terms.unscheduled_priority == 3
-    assert result.objective == 3003
+    assert result.terms.access_wait == 60
+    assert result.objective == 6003
 
 
 def test_weighted_mode_same_instance_prefers_the_long_visit() -> None:
@@ -230,3 +239,68 @@ def test_weighted_mode_same_instance_prefers_the_long_visit() -> None:
     result = solve_checked(problem)
     assert starts(result) == {"R1": "08:00"}
     assert result.objective == 4
+
+
+# -- time preferences on daylight-saving days ----------------------------------------------
+# The rule compares the visit's local wall-clock start time with the window's wall times.
+
+
+def _dst_problem(
+    day: dt.date,
+    session: tuple[dt.time, dt.time],
+    earliest: dt.datetime,
+    preferred: tuple[dt.time, dt.time],
+) -> Problem:
+    return build_problem(
+        {
+            "horizon": Horizon(start=day, end=day, timezone=NY, closed_weekdays=()),
+            "providers": [provider("P1", weekly=weekly_sessions((day.weekday(),), session))],
+            "visit_types": [visit_type()],
+            "requests": [
+                AppointmentRequest(
+                    id="R1",
+                    patient_id="x",
+                    visit_type="V30",
+                    earliest=earliest,
+                    latest=earliest + dt.timedelta(hours=6),
+                    preferred_times=(TimeWindow(start=preferred[0], end=preferred[1]),),
+                )
+            ],
+        }
+    )
+
+
+def test_time_preference_window_spanning_the_spring_forward_gap() -> None:
+    # New York, Sunday 2026-03-08: 02:00-03:00 does not exist.  Preferred 02:30-04:00,
+    # earliest 03:00 EDT (07:00 UTC).  A start at 03:00 has wall time 03:00, inside
+    # [02:30, 04:00): no miss, no wait.  objective = 0.
+    problem = _dst_problem(
+        dt.date(2026, 3, 8),
+        (dt.time(1), dt.time(5)),
+        dt.datetime(2026, 3, 8, 7, 0, tzinfo=dt.UTC),
+        (dt.time(2, 30), dt.time(4)),
+    )
+    result = solve_checked(problem)
+    assert [a.start for a in result.assignments] == [dt.datetime(2026, 3, 8, 7, 0, tzinfo=dt.UTC)]
+    assert result.terms.time_preference_misses == 0
+    assert result.objective == 0
+
+
+def test_time_preference_on_the_fall_back_day_uses_wall_time() -> None:
+    # New York, Sunday 2026-11-01: 01:00-02:00 happens twice.  Preferred 01:30-02:00,
+    # earliest 01:15 EST (the second 01:15, 06:15 UTC).  Starting at 01:15 EST is a miss
+    # (wall time 01:15 < 01:30): cost 30.  Starting at 01:30 EST (06:30 UTC) is inside
+    # the window: wait 15.  objective = 15.
+    problem = _dst_problem(
+        dt.date(2026, 11, 1),
+        (dt.time(0, 30), dt.time(5)),
+        dt.datetime(2026, 11, 1, 6, 15, tzinfo=dt.UTC),
+        (dt.time(1, 30), dt.time(2)),
+    )
+    result = solve_checked(problem)
+    # Compared in UTC: aware datetimes with fold=1 never compare equal across zones (PEP 495).
+    assert [a.start.astimezone(dt.UTC) for a in result.assignments] == [
+        dt.datetime(2026, 11, 1, 6, 30, tzinfo=dt.UTC)
+    ]
+    assert result.terms.time_preference_misses == 0
+    assert result.objective == 15

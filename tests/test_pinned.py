@@ -6,6 +6,7 @@ import pytest
 
 from builders import (
     at,
+    check,
     hm,
     make_problem,
     pin,
@@ -18,7 +19,7 @@ from builders import (
     visit_type,
 )
 from builders import room as make_room
-from psr_sched import ProblemError, ReasonCode, solve
+from psr_sched import Problem, ProblemError, ReasonCode, SameDaySequence, SolveOptions, solve
 
 TWO_PROVIDERS = [provider("P1"), provider("P2")]
 
@@ -163,3 +164,47 @@ def test_locked_pin_off_grain_is_a_problem_error() -> None:
     )
     with pytest.raises(ProblemError, match=r"pinned appointment R1.*start"):
         solve(problem)
+
+
+def _valid_or_problem_error(problem: Problem) -> None:
+    """A problem with no valid schedule must raise ProblemError, never return a bad one."""
+    try:
+        result = solve(problem, SolveOptions(time_limit_s=1, workers=2, seed=0))
+    except ProblemError as exc:
+        assert "pinned appointment" in str(exc)
+        return
+    check(problem, result)
+
+
+def test_two_locked_pins_clashing_on_one_provider() -> None:
+    # R1 and R2 are both locked with P1 at 08:00: no valid schedule keeps both, so the
+    # problem is in error (a result would break the provider rule).
+    problem = make_problem(
+        requests=[request("R1"), request("R2")],
+        pinned=[pin("R1", at("08:00")), pin("R2", at("08:00"))],
+    )
+    with pytest.raises(ProblemError, match="pinned appointment"):
+        solve(problem, SolveOptions(time_limit_s=1, workers=2, seed=0))
+
+
+def test_locked_pin_whose_sequence_partner_cannot_fit() -> None:
+    # B is locked at 08:00 and must follow A the same day with a gap of exactly 0: A would
+    # have to end at 08:00, before the session opens.  Both-or-neither plus the lock leave
+    # no valid schedule: ProblemError, not a schedule with B alone.
+    problem = make_problem(
+        providers=[provider("P1", skills=["lab", "md"])],
+        visit_types=[visit_type("LAB", 30, skill="lab"), visit_type("MD", 30, skill="md")],
+        requests=[
+            request("A", "LAB", patient="x"),
+            request(
+                "B",
+                "MD",
+                patient="x",
+                links=[SameDaySequence(request_id="A", min_gap_minutes=0, max_gap_minutes=0)],
+            ),
+        ],
+        pinned=[pin("B", at("08:00"))],
+    )
+    _valid_or_problem_error(problem)
+    with pytest.raises(ProblemError):
+        solve(problem, SolveOptions(time_limit_s=1, workers=2, seed=0))

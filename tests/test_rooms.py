@@ -177,3 +177,16 @@ def test_rooms_with_different_turnover_both_used() -> None:
     late = [a for a in result.assignments if a.start == at("08:30")]
     assert late[0].room_id == "X2"
     assert result.objective == 30
+
+
+def test_room_closure_off_the_grain_is_respected() -> None:
+    # The room is closed 08:32-09:00; the request may start from 08:05.  08:05-08:35 would
+    # overlap the closure by three minutes, so the visit starts at 09:00: wait 55.
+    problem = make_problem(
+        rooms=[make_room("X1", closed=[dated(0, "08:32", "09:00")])],
+        visit_types=[EXAM],
+        requests=[request("R1", "EX30", earliest=at("08:05"))],
+    )
+    result = solve_checked(problem)
+    assert starts(result) == {"R1": "09:00"}
+    assert result.objective == 55

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from builders import (
     DAY_MINUTES,
     at,
@@ -159,3 +161,26 @@ def test_extra_session_on_day_two_beats_waiting() -> None:
     result = solve_checked(problem)
     assert placed(result)["R1"].start == at("08:00", 1)
     assert result.objective == DAY_MINUTES
+
+
+@pytest.mark.parametrize(
+    ("off", "earliest", "expected", "wait"),
+    [
+        # Time off 08:32-09:00, request from 08:05: 08:05-08:35 would overlap it by three
+        # minutes, so the first start is 09:00 (wait 55).
+        (("08:32", "09:00"), "08:05", "09:00", 55),
+        # Time off 08:00-08:32, request from 08:00: the first start on the grain after the
+        # time off is 08:35 (wait 35), not 08:30.
+        (("08:00", "08:32"), "08:00", "08:35", 35),
+    ],
+)
+def test_time_off_off_the_grain_is_respected(
+    off: tuple[str, str], earliest: str, expected: str, wait: int
+) -> None:
+    problem = make_problem(
+        providers=[provider(unavailable=[dated(0, *off)])],
+        requests=[request("R1", earliest=at(earliest))],
+    )
+    result = solve_checked(problem)
+    assert starts(result) == {"R1": expected}
+    assert result.objective == wait

@@ -9,9 +9,10 @@ window.  A request without options gets the reason it has none.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from psr_sched.domain import DatedHours, Horizon, Provider, TimeWindow, WeeklyHours, Weights
 from psr_sched.errors import ProblemError
@@ -80,6 +81,9 @@ class Candidates:
     locked: set[int] = field(default_factory=set)  # requests with a locked pin
     desk_spans: list[list[tuple[int, int, int]]] = field(default_factory=list)
     check_in: list[int] = field(default_factory=list)  # grains per request (0 if none)
+    #: Caches of wall-clock time per grain, filled on first use (time preferences).
+    wall_minutes: list[np.ndarray] = field(default_factory=list)
+    wall_clock_cache: dict[tuple[dt.time, dt.time], list[Span]] = field(default_factory=dict)
 
     @property
     def grain(self) -> int:
@@ -112,13 +116,25 @@ class _Calendar:
         self.horizon = horizon
         self.grain = horizon.grain_minutes
 
-    def span(self, day: dt.date, window: TimeWindow, where: str) -> Span:
+    def minutes(self, day: dt.date, window: TimeWindow, where: str) -> tuple[int, int]:
+        """[start, end) of a local window as minutes from the horizon origin."""
         try:
             start = self.horizon.local_minute(day, window.start)
             end = self.horizon.local_minute(day, window.end)
         except ValueError as exc:
             raise ProblemError(f"{where}: {exc}") from None
+        return start, end
+
+    def span(self, day: dt.date, window: TimeWindow, where: str) -> Span:
+        """Grains inside an available window (rounded inward: exact, since visits start on
+        the grain and last whole grains)."""
+        start, end = self.minutes(day, window, where)
         return self.horizon.to_grain_ceil(start), self.horizon.to_grain_floor(end)
+
+    def blocked_span(self, day: dt.date, window: TimeWindow, where: str) -> Span:
+        """Grains touched by a blocked window (rounded outward)."""
+        start, end = self.minutes(day, window, where)
+        return self.horizon.to_grain_floor(start), self.horizon.to_grain_ceil(end)
 
     def spans(
         self,
@@ -134,7 +150,7 @@ class _Calendar:
             if b.date == day:
                 if b.start is None:
                     return []
-                spans = _subtract(spans, self.span(day, b.window(), where))
+                spans = _subtract(spans, self.blocked_span(day, b.window(), where))
         return sorted(s for s in spans if s[0] < s[1])
 
 
@@ -180,22 +196,31 @@ def desk_profile(problem: Problem, calendar: _Calendar) -> list[list[tuple[int, 
     desk = problem.front_desk
     if desk is None:
         return []
+    horizon = problem.horizon
+    grain = horizon.grain_minutes
     profile = []
-    for day in problem.horizon.dates:
-        events: dict[int, int] = defaultdict(int)
+    for day in horizon.dates:
+        # Stations minute by minute, then per grain slot the fewest open during the slot:
+        # exact when shift edges lie on the grain, cautious otherwise.
+        first = horizon.day_start_minute(day)
+        length = horizon.day_start_minute(day + dt.timedelta(days=1)) - first
+        minutes = np.zeros(length + 1, dtype=np.int32)
         for shift in desk.shifts:
             if shift.weekday is not None and shift.weekday != day.weekday():
                 continue
-            s, e = calendar.span(day, TimeWindow(start=shift.start, end=shift.end), "front desk")
-            events[s] += shift.stations
-            events[e] -= shift.stations
+            s, e = calendar.minutes(day, TimeWindow(start=shift.start, end=shift.end), "front desk")
+            minutes[max(0, s - first)] += shift.stations
+            minutes[max(0, min(length, e - first))] -= shift.stations
+        level = np.cumsum(minutes[:length])
+        slots = level[: length - length % grain].reshape(-1, grain).min(axis=1)
+        base = first // grain
         segments = []
-        level = 0
-        points = sorted(events)
-        for a, b in itertools.pairwise(points):
-            level += events[a]
-            if level > 0 and a < b:
-                segments.append((a, b, level))
+        start = 0
+        for k in range(1, len(slots) + 1):
+            if k == len(slots) or slots[k] != slots[start]:
+                if slots[start] > 0:
+                    segments.append((base + start, base + k, int(slots[start])))
+                start = k
         profile.append(segments)
     return profile
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
+
+import numpy as np
 
 from psr_sched.domain import FollowUp, SameDaySequence
 from psr_sched.problem import Problem
@@ -93,21 +96,41 @@ def evaluate(problem: Problem, cand: Candidates, placement: Placement) -> Object
 
 
 def preferred_spans(problem: Problem, cand: Candidates, r: int) -> list[tuple[int, int]]:
-    """Grain spans [start, end) of the request's preferred start times, on every open day."""
-    request = problem.requests[r]
-    horizon = problem.horizon
-    out = []
-    for day in horizon.dates:
-        for window in request.preferred_times:
-            try:
-                start = horizon.local_minute(day, window.start)
-                end = horizon.local_minute(day, window.end)
-            except ValueError:
-                continue
-            s, e = horizon.to_grain_ceil(start), horizon.to_grain_ceil(end)
-            if s < e:
-                out.append((s, e))
-    return out
+    """Grain spans [start, end) whose local wall-clock time lies in one of the request's
+    preferred windows, on every open day (daylight-saving days included)."""
+    out: list[tuple[int, int]] = []
+    for window in problem.requests[r].preferred_times:
+        out.extend(_wall_clock_spans(cand, window.start, window.end))
+    return sorted(out)
+
+
+def _wall_clock_spans(cand: Candidates, start: dt.time, end: dt.time) -> list[tuple[int, int]]:
+    key = (start, end)
+    cache = cand.wall_clock_cache
+    if key not in cache:
+        lo = start.hour * 60 + start.minute
+        hi = end.hour * 60 + end.minute
+        spans: list[tuple[int, int]] = []
+        for day, wall in enumerate(_wall_minutes(cand)):
+            inside = (wall >= lo) & (wall < hi)
+            edges = np.flatnonzero(np.diff(np.concatenate(([0], inside.astype(np.int8), [0]))))
+            base = cand.day_start[day]
+            spans.extend(
+                (base + int(a), base + int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True)
+            )
+        cache[key] = spans
+    return cache[key]
+
+
+def _wall_minutes(cand: Candidates) -> list[np.ndarray]:
+    """Per open day, the local wall-clock minute of day of every grain of that day."""
+    if not cand.wall_minutes:
+        horizon = cand.horizon
+        for day in range(len(cand.day_start)):
+            grains = range(cand.day_start[day], cand.day_end[day])
+            local = [horizon.at_minute(g * cand.grain) for g in grains]
+            cand.wall_minutes.append(np.array([t.hour * 60 + t.minute for t in local]))
+    return cand.wall_minutes
 
 
 def _in_preferred(problem: Problem, cand: Candidates, r: int, t: int) -> bool:
