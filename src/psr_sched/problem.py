@@ -13,6 +13,7 @@ from pydantic import Field, ValidationError, model_validator
 from psr_sched.domain import (
     DEFAULT_WEIGHTS,
     AppointmentRequest,
+    BeforeVisit,
     DomainModel,
     FrontDesk,
     Horizon,
@@ -108,9 +109,12 @@ class Problem(DomainModel):
                     errors.append(f"request {req.id}: links: unknown request {link.request_id!r}")
                 elif link.request_id == req.id:
                     errors.append(f"request {req.id}: links: a request cannot follow itself")
-                elif isinstance(link, SameDaySequence) and other.patient_id != req.patient_id:
+                elif (
+                    isinstance(link, SameDaySequence | BeforeVisit)
+                    and other.patient_id != req.patient_id
+                ):
                     errors.append(
-                        f"request {req.id}: links: same-day sequence with request "
+                        f"request {req.id}: links: {link.kind} link with request "
                         f"{other.id} of another patient"
                     )
         errors.extend(self._cycle_errors(requests))

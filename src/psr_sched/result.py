@@ -25,6 +25,8 @@ class ReasonCode(StrEnum):
     NO_SESSION_IN_WINDOW = "NO_SESSION_IN_WINDOW"
     LINKED_REQUEST_UNAVAILABLE = "LINKED_REQUEST_UNAVAILABLE"
     LINKED_REQUEST_UNSCHEDULED = "LINKED_REQUEST_UNSCHEDULED"
+    COVERAGE_INACTIVE = "COVERAGE_INACTIVE"
+    AUTH_PENDING = "AUTH_PENDING"
     NO_CAPACITY_IN_WINDOW = "NO_CAPACITY_IN_WINDOW"
     NOT_PLACED_IN_TIME = "NOT_PLACED_IN_TIME"
 
@@ -78,6 +80,9 @@ class ObjectiveTerms(DomainModel):
         Movable pinned visits moved (other provider or start) or cancelled.
     pinned_move_cost : int
         Sum of ``move_cost`` over those.
+    out_of_network_visits : int
+        Scheduled visits with a provider outside the request's payer network (only when
+        ``Weights.out_of_network`` allows them).
     """
 
     unscheduled_priority: int = 0
@@ -88,6 +93,7 @@ class ObjectiveTerms(DomainModel):
     time_preference_misses: int = 0
     pinned_moves: int = 0
     pinned_move_cost: int = 0
+    out_of_network_visits: int = 0
 
     def weighted(self, weights: Weights) -> dict[str, int]:
         """Each term times its weight, keyed by term name."""
@@ -99,6 +105,7 @@ class ObjectiveTerms(DomainModel):
             * self.provider_preference_misses,
             "time_preference": weights.time_preference_miss * self.time_preference_misses,
             "pinned_moves": weights.pinned_move * self.pinned_move_cost,
+            "out_of_network": (weights.out_of_network or 0) * self.out_of_network_visits,
         }
 
     def total(self, weights: Weights) -> int:

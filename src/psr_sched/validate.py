@@ -27,6 +27,7 @@ import pandas as pd
 
 from psr_sched.domain import (
     AppointmentRequest,
+    BeforeVisit,
     DatedHours,
     DomainModel,
     FollowUp,
@@ -531,6 +532,17 @@ class _Validator:
         if v.day not in self.open_dates:
             self.flag("window", rid, f"{where}: start date {v.day} is not an open date")
 
+        # 2b. intake facts: coverage active on the date, authorization in hand
+        facts = req.facts
+        active = facts.coverage_active_dates
+        if req.payer is not None and active is not None and v.day not in active:
+            self.flag("coverage", rid, f"{where}: coverage is not active on the visit's date")
+        expected_auth = facts.authorization_expected
+        if expected_auth is not None and v.s < clock.seconds(expected_auth):
+            self.flag(
+                "authorization", rid, f"{where}: starts before the authorization is expected"
+            )
+
         # 3. grain (exact: whole minutes, multiple of the grain from the origin)
         offset = v.start.astimezone(dt.UTC) - clock.origin_utc
         if offset % dt.timedelta(minutes=self.horizon.grain_minutes):
@@ -570,7 +582,8 @@ class _Validator:
                     f"{where}: provider {provider.id} is not in allowed_provider_ids",
                 )
             if (
-                provider.networks is not None
+                self.problem.weights.out_of_network is None
+                and provider.networks is not None
                 and req.payer is not None
                 and req.payer not in provider.networks
             ):
@@ -682,7 +695,9 @@ class _Validator:
             req = self.requests.get(v.request_id)
             if req is None:
                 continue
-            minutes = self.types[req.visit_type].check_in_minutes
+            vt = self.types[req.visit_type]
+            extra = 0 if vt.room_kind is None else req.facts.extra_check_in_minutes
+            minutes = vt.check_in_minutes + extra
             if minutes <= 0:
                 continue
             h0 = v.s - 60 * minutes
@@ -789,6 +804,25 @@ class _Validator:
                             f"{where}: gap of {gap:g} minutes is outside "
                             f"[{link.min_gap_minutes}, {link.max_gap_minutes}]",
                         )
+                elif isinstance(link, BeforeVisit):
+                    if (a is None) != (b is None):
+                        which = req.id if b is not None else link.request_id
+                        self.flag(
+                            "link_before_visit",
+                            req.id,
+                            f"{where}: only request {which} of the pair is scheduled",
+                        )
+                        continue
+                    if a is None or b is None:
+                        continue
+                    before = (a.day - b.day).days
+                    if not 0 <= before <= link.max_days_before:
+                        self.flag(
+                            "link_before_visit",
+                            req.id,
+                            f"{where}: falls {before} day(s) before the visit, allowed 0 to "
+                            f"{link.max_days_before}",
+                        )
                 elif isinstance(link, FollowUp):
                     if b is None:
                         continue
@@ -838,7 +872,7 @@ class _Validator:
 
     def terms(self, first: dict[str, _Visit]) -> ObjectiveTerms:
         unscheduled_priority = unscheduled_count = 0
-        access_wait = provider_misses = time_misses = 0
+        access_wait = provider_misses = time_misses = out_of_network = 0
         for req in self.problem.requests:
             v = first.get(req.id)
             if v is None:
@@ -849,6 +883,14 @@ class _Validator:
             access_wait += req.priority * wait
             if req.preferred_provider_ids and v.provider_id not in req.preferred_provider_ids:
                 provider_misses += 1
+            provider = self.providers.get(v.provider_id)
+            if (
+                provider is not None
+                and provider.networks is not None
+                and req.payer is not None
+                and req.payer not in provider.networks
+            ):
+                out_of_network += 1
             if req.preferred_times:
                 t = v.start.time()
                 if not any(w.start <= t < w.end for w in req.preferred_times):
@@ -882,6 +924,7 @@ class _Validator:
             time_preference_misses=time_misses,
             pinned_moves=moves,
             pinned_move_cost=move_cost,
+            out_of_network_visits=out_of_network,
         )
 
 

@@ -14,8 +14,10 @@ from psr_sched.domain.time import Horizon, TimeWindow
 from psr_sched.domain.visits import (
     DEFAULT_WEIGHTS,
     AppointmentRequest,
+    BeforeVisit,
     FollowUp,
     PinnedAppointment,
+    RequestFacts,
     RequestLink,
     SameDaySequence,
     VisitType,
@@ -25,6 +27,7 @@ from psr_sched.domain.visits import (
 __all__ = [
     "DEFAULT_WEIGHTS",
     "AppointmentRequest",
+    "BeforeVisit",
     "DatedHours",
     "DomainModel",
     "FollowUp",
@@ -33,6 +36,7 @@ __all__ = [
     "Identifier",
     "PinnedAppointment",
     "Provider",
+    "RequestFacts",
     "RequestLink",
     "Room",
     "SameDaySequence",

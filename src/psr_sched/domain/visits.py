@@ -92,7 +92,36 @@ class FollowUp(DomainModel):
     min_days: int = Field(default=1, ge=1)
 
 
-RequestLink = Annotated[SameDaySequence | FollowUp, Field(discriminator="kind")]
+class BeforeVisit(DomainModel):
+    """This request falls on the date of another visit or up to ``max_days_before`` days
+    earlier (a financial-counselling visit before a procedure, say).  Both are scheduled or
+    neither is."""
+
+    kind: Literal["before_visit"] = "before_visit"
+    request_id: Identifier
+    max_days_before: int = Field(default=14, ge=0)
+
+
+RequestLink = Annotated[SameDaySequence | FollowUp | BeforeVisit, Field(discriminator="kind")]
+
+
+class RequestFacts(DomainModel):
+    """Facts from intake and eligibility that constrain a request (see ``psr_sched.intake``).
+
+    Parameters
+    ----------
+    coverage_active_dates : tuple of datetime.date or None
+        Dates on which the patient's coverage is active; a visit falls on one of them.
+        ``None``: not checked.  Ignored for self-pay requests (``payer`` is ``None``).
+    authorization_expected : datetime (timezone-aware) or None
+        A prior authorization is pending and expected at this moment: no visit before it.
+    extra_check_in_minutes : int
+        Extra front-desk minutes for incomplete intake (missing card image, consent, ...).
+    """
+
+    coverage_active_dates: tuple[dt.date, ...] | None = None
+    authorization_expected: Moment | None = None
+    extra_check_in_minutes: int = Field(default=0, ge=0, le=120)
 
 
 class AppointmentRequest(DomainModel):
@@ -119,8 +148,10 @@ class AppointmentRequest(DomainModel):
         Local times of day the patient would like the visit to start in; soft.
     payer : str or None
         Payer network of the patient's coverage; ``None`` means self-pay.
-    links : tuple of SameDaySequence or FollowUp
-        Constraints tying this request to earlier requests.
+    links : tuple of SameDaySequence, FollowUp or BeforeVisit
+        Constraints tying this request to other requests.
+    facts : RequestFacts
+        Coverage, authorization and intake facts that constrain the request.
     """
 
     id: Identifier
@@ -134,6 +165,7 @@ class AppointmentRequest(DomainModel):
     preferred_times: tuple[TimeWindow, ...] = ()
     payer: str | None = None
     links: tuple[RequestLink, ...] = ()
+    facts: RequestFacts = RequestFacts()
 
     @model_validator(mode="after")
     def _window(self) -> AppointmentRequest:
@@ -194,6 +226,9 @@ class Weights(DomainModel):
         Cost when a request with preferred times starts outside all of them.
     pinned_move : int
         Multiplier of each movable pinned visit's ``move_cost`` when it is moved.
+    out_of_network : int or None
+        ``None`` (default): a provider outside the request's payer network is never booked.
+        A number: such a booking is allowed at this cost per visit.
     mode : {"weighted", "lexicographic"}
         ``"lexicographic"`` first minimizes priority-weighted unscheduled requests, then the
         weighted sum of the rest at that level.
@@ -205,6 +240,7 @@ class Weights(DomainModel):
     provider_preference_miss: int = Field(default=60, ge=0)
     time_preference_miss: int = Field(default=30, ge=0)
     pinned_move: int = Field(default=1, ge=0)
+    out_of_network: int | None = Field(default=None, ge=0)
     mode: Literal["weighted", "lexicographic"] = "weighted"
 
 
@@ -213,8 +249,10 @@ DEFAULT_WEIGHTS = Weights()
 __all__ = [
     "DEFAULT_WEIGHTS",
     "AppointmentRequest",
+    "BeforeVisit",
     "FollowUp",
     "PinnedAppointment",
+    "RequestFacts",
     "RequestLink",
     "SameDaySequence",
     "TimeWindow",

@@ -9,6 +9,7 @@ window.  A request without options gets the reason it has none.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -59,6 +60,7 @@ class Option:
     lo: int  # earliest start grain
     hi: int  # latest start grain
     duration: int  # grains
+    in_network: bool = True
 
 
 @dataclass(slots=True)
@@ -265,7 +267,10 @@ def build_candidates(problem: Problem) -> Candidates:
         l_min = horizon.minute_of(request.latest)
         earliest_minute.append(e_min)
         latest_minute.append(l_min)
-        check_in.append(-(-vt.check_in_minutes // grain) if problem.front_desk is not None else 0)
+        # Incomplete intake keeps an in-person patient longer at the desk.
+        extra = 0 if vt.room_kind is None else request.facts.extra_check_in_minutes
+        minutes_at_desk = vt.check_in_minutes + extra
+        check_in.append(-(-minutes_at_desk // grain) if problem.front_desk is not None else 0)
         lo_window, hi_window = horizon.to_grain_ceil(e_min), horizon.to_grain_floor(l_min)
         mine: list[int] = []
         by_request.append(mine)
@@ -291,7 +296,9 @@ def build_candidates(problem: Problem) -> Candidates:
                     f"none of the allowed providers can see visit type {vt.code}",
                 )
             continue
-        providers = [i for i in providers if _eligible(problem.providers[i], request.payer)]
+        in_network = {i for i in providers if _eligible(problem.providers[i], request.payer)}
+        if problem.weights.out_of_network is None:
+            providers = [i for i in providers if i in in_network]
         if not providers:
             reasons[r_index] = (
                 ReasonCode.OUT_OF_NETWORK,
@@ -309,37 +316,44 @@ def build_candidates(problem: Problem) -> Candidates:
                     f"the clinic has no room of kind {vt.room_kind!r} for visit type {vt.code}",
                 )
                 continue
-        for p_index in providers:
-            duration = -(-vt.duration_for(problem.providers[p_index].id) // grain)
-            for b_index in blocks_by_provider.get(p_index, ()):
-                block = blocks[b_index]
-                span = _intersect((block.start, block.end), (lo_window, hi_window))
-                if span is None or span[1] - span[0] < duration:
-                    continue
-                for kind_pool in kind_pools:
-                    if kind_pool is None:
-                        pieces: list[Span] = [span]
-                    else:
-                        pieces = [
-                            piece
-                            for room_span in kind_pool.open_spans[block.day]
-                            if (piece := _intersect(span, room_span)) is not None
-                        ]
-                    for s, e in pieces:
-                        if e - s >= duration:
-                            mine.append(len(options))
-                            options.append(
-                                Option(
-                                    r_index,
-                                    p_index,
-                                    block.day,
-                                    b_index,
-                                    -1 if kind_pool is None else kind_pool.index,
-                                    s,
-                                    e - duration,
-                                    duration,
-                                )
-                            )
+        facts = request.facts
+        active_days: set[int] | None = None
+        if request.payer is not None and facts.coverage_active_dates is not None:
+            active = set(facts.coverage_active_dates)
+            active_days = {d for d, day in enumerate(horizon.dates) if day in active}
+        lo_auth = lo_window
+        if facts.authorization_expected is not None:
+            lo_auth = max(
+                lo_window, horizon.to_grain_ceil(horizon.minute_of(facts.authorization_expected))
+            )
+
+        collect = functools.partial(
+            _collect_options,
+            problem,
+            blocks,
+            blocks_by_provider,
+            r_index,
+            providers,
+            in_network,
+            kind_pools,
+        )
+        found = collect(lo_auth, hi_window, active_days)
+        mine.extend(range(len(options), len(options) + len(found)))
+        options.extend(found)
+        if not mine and (active_days is not None or lo_auth > lo_window):
+            if active_days is not None and collect(lo_auth, hi_window, None):
+                reasons[r_index] = (
+                    ReasonCode.COVERAGE_INACTIVE,
+                    "coverage is not active on any date the visit could take place "
+                    "(the patient is not marked self-pay)",
+                )
+                continue
+            if lo_auth > lo_window and collect(lo_window, hi_window, active_days):
+                reasons[r_index] = (
+                    ReasonCode.AUTH_PENDING,
+                    "the prior authorization is expected too late for the request's window",
+                )
+                continue
         if not mine:
             reasons[r_index] = (
                 ReasonCode.NO_SESSION_IN_WINDOW,
@@ -365,6 +379,59 @@ def build_candidates(problem: Problem) -> Candidates:
     _apply_pins(problem, candidates)
     _propagate_links(problem, candidates)
     return candidates
+
+
+def _collect_options(
+    problem: Problem,
+    blocks: list[Block],
+    blocks_by_provider: dict[int, list[int]],
+    r_index: int,
+    providers: list[int],
+    in_network: set[int],
+    kind_pools: list[RoomPool | None],
+    lo: int,
+    hi: int,
+    days: set[int] | None,
+) -> list[Option]:
+    """Options of one request in [lo, hi] (start of visit to its end), on ``days``."""
+    grain = problem.horizon.grain_minutes
+    vt = problem.visit_type_by_code[problem.requests[r_index].visit_type]
+    found: list[Option] = []
+    for p_index in providers:
+        duration = -(-vt.duration_for(problem.providers[p_index].id) // grain)
+        for b_index in blocks_by_provider.get(p_index, ()):
+            block = blocks[b_index]
+            if days is not None and block.day not in days:
+                continue
+            span = _intersect((block.start, block.end), (lo, hi))
+            if span is None or span[1] - span[0] < duration:
+                continue
+            for kind_pool in kind_pools:
+                if kind_pool is None:
+                    pieces: list[Span] = [span]
+                else:
+                    pieces = [
+                        piece
+                        for room_span in kind_pool.open_spans[block.day]
+                        if (piece := _intersect(span, room_span)) is not None
+                    ]
+                pool_index = -1 if kind_pool is None else kind_pool.index
+                found.extend(
+                    Option(
+                        r_index,
+                        p_index,
+                        block.day,
+                        b_index,
+                        pool_index,
+                        s,
+                        e - duration,
+                        duration,
+                        p_index in in_network,
+                    )
+                    for s, e in pieces
+                    if e - s >= duration
+                )
+    return found
 
 
 def _apply_pins(problem: Problem, candidates: Candidates) -> None:
@@ -410,6 +477,7 @@ def _apply_pins(problem: Problem, candidates: Candidates) -> None:
                 start,
                 start,
                 only.duration,
+                only.in_network,
             )
             candidates.options[match[0]] = fixed
             candidates.by_request[r_index] = [match[0]]
@@ -434,19 +502,18 @@ def _propagate_links(problem: Problem, candidates: Candidates) -> None:
                     candidates.by_request[r_index] = []
                     changed = True
                     break
-        # A same-day sequence binds both ways: the earlier one needs the later one too.
+        # Same-day sequences and before-visit links bind both ways: both or neither.
         for r_index, request in enumerate(problem.requests):
             for link in request.links:
                 other = problem.request_index[link.request_id]
                 if (
-                    link.kind == "same_day_sequence"
+                    link.kind in ("same_day_sequence", "before_visit")
                     and r_index in candidates.reasons
                     and other not in candidates.reasons
                 ):
                     candidates.reasons[other] = (
                         ReasonCode.LINKED_REQUEST_UNAVAILABLE,
-                        f"it must be followed the same day by request {request.id}, "
-                        "which cannot be placed",
+                        f"it needs request {request.id} with it, which cannot be placed",
                     )
                     candidates.by_request[other] = []
                     changed = True

@@ -7,7 +7,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from psr_sched.domain import FollowUp, SameDaySequence
+from psr_sched.domain import BeforeVisit, SameDaySequence
 from psr_sched.problem import Problem
 from psr_sched.result import (
     Assignment,
@@ -65,6 +65,8 @@ def evaluate(problem: Problem, cand: Candidates, placement: Placement) -> Object
         o, t = placement[r]
         opt = cand.options[o]
         terms["access_wait"] += request.priority * (t * grain - cand.earliest_minute[r])
+        if not opt.in_network:
+            terms["out_of_network_visits"] += 1
         key = (opt.provider, opt.day)
         end = t + opt.duration
         if key in spans:
@@ -158,7 +160,11 @@ def _linked_reason(problem: Problem, placement: Placement, r: int) -> tuple[Reas
     for link in request.links:
         other = problem.request_index[link.request_id]
         if other not in placement:
-            kind = "follows" if isinstance(link, FollowUp) else "is sequenced after"
+            kind = {
+                "follow_up": "follows",
+                "same_day_sequence": "is sequenced after",
+                "before_visit": "prepares",
+            }[link.kind]
             return (
                 ReasonCode.LINKED_REQUEST_UNSCHEDULED,
                 f"it {kind} request {link.request_id}, which is unscheduled",
@@ -166,13 +172,13 @@ def _linked_reason(problem: Problem, placement: Placement, r: int) -> tuple[Reas
     for other_request in problem.requests:
         for link in other_request.links:
             if (
-                isinstance(link, SameDaySequence)
+                isinstance(link, SameDaySequence | BeforeVisit)
                 and link.request_id == request.id
                 and problem.request_index[other_request.id] not in placement
             ):
                 return (
                     ReasonCode.LINKED_REQUEST_UNSCHEDULED,
-                    f"request {other_request.id} must follow it the same day and found no place",
+                    f"request {other_request.id} must go with it and found no place",
                 )
     return (
         ReasonCode.NO_CAPACITY_IN_WINDOW,

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from psr_sched.domain import FollowUp, SameDaySequence
+from psr_sched.domain import BeforeVisit, FollowUp, SameDaySequence
 from psr_sched.problem import Problem
 from psr_sched.solver.candidates import Candidates
 
@@ -125,13 +125,20 @@ class GreedyBuilder:
             {problem.provider_index[p] for p in request.preferred_provider_ids}
             for request in problem.requests
         ]
+        self.has_out_of_network = any(not opt.in_network for opt in cand.options)
         followers: list[list[tuple[int, FollowUp]]] = [[] for _ in range(n)]
+        # A request with a before-visit link is placed right after the visit it prepares.
+        self.prepared_by: list[list[tuple[int, BeforeVisit]]] = [[] for _ in range(n)]
+        self.prepares: list[int | None] = [None] * n
         for r, request in enumerate(problem.requests):
             for link in request.links:
                 other = problem.request_index[link.request_id]
                 if isinstance(link, SameDaySequence):
                     self.sequence_children[other].append((r, link))
                     self.sequence_parent[r] = (other, link)
+                elif isinstance(link, BeforeVisit):
+                    self.prepared_by[other].append((r, link))
+                    self.prepares[r] = other
                 else:
                     self.followups[r].append((other, link))
                     followers[other].append((r, link))
@@ -204,11 +211,17 @@ class GreedyBuilder:
     def _process(self, root: int) -> None:
         if root in self.done:
             return
+        visit = self.prepares[root]
+        if visit is not None:  # placed together with the visit it prepares
+            self._process(self._group_root(visit))
+            return
         group = self._group(root)
         if any(member in self.placement for member in group):
             return  # a group is placed whole or not at all; never add to a partial one
         for member in group:
             self.done.add(member)
+            for helper, _ in self.prepared_by[member]:
+                self.done.add(helper)
         # Follow-ups outside the group must be decided first.
         for member in group:
             for other, _ in self.followups[member]:
@@ -218,6 +231,32 @@ class GreedyBuilder:
         if any(other not in self.placement for m in group for other, _ in self.followups[m]):
             return
         self._place_group(root, group)
+        if root in self.placement:
+            self._place_preparations(group)
+
+    def _place_preparations(self, group: list[int]) -> None:
+        """Place the visits that must come on or before the group's day; if one cannot,
+        the group is taken back out (both or neither)."""
+        dates = self.cand.horizon.dates
+        booked: list[tuple[int, int, int]] = []
+        for member in group:
+            day = self.cand.options[self.placement[member][0]].day
+            for helper, link in self.prepared_by[member]:
+                days = {
+                    d
+                    for d in range(len(dates))
+                    if 0 <= (dates[day] - dates[d]).days <= link.max_days_before
+                }
+                first = next(self._feasible(helper, 0, self.occ.size, days), None)
+                if first is None:
+                    for r, o, t in [*booked, *((m, *self.placement[m]) for m in group)]:
+                        self.occ.book(r, o, t, sign=-1)
+                        self.placement.pop(r, None)
+                    return
+                t, o = first
+                self.occ.book(helper, o, t)
+                self.placement[helper] = (o, t)
+                booked.append((helper, o, t))
 
     def _followups_ok(self, r: int, o: int, t: int) -> bool:
         day = self.cand.horizon.dates[self.cand.options[o].day]
@@ -229,26 +268,34 @@ class GreedyBuilder:
                 return False
         return True
 
-    def _feasible(self, r: int, lo: int, hi: int, day: int | None) -> Iterator[tuple[int, int]]:
-        """The earliest (start, option) for ``r`` in [lo, hi], preferred providers first
-        among equal starts; empty if there is none."""
-        best: tuple[int, int, int] | None = None
-        preferred = self.preferred[r]
-        for o in self.by_start[r]:
-            opt = self.cand.options[o]
-            if best is not None and opt.lo > best[0]:
-                break
-            if (day is not None and opt.day != day) or opt.hi < lo or opt.lo > hi:
-                continue
-            upper = hi if best is None else min(hi, best[0])
-            for t in self.occ.starts(r, o, lo, upper):
-                if self._followups_ok(r, o, int(t)):
-                    rank = 0 if opt.provider in preferred else 1
-                    if best is None or (int(t), rank) < best[:2]:
-                        best = (int(t), rank, o)
+    def _feasible(
+        self, r: int, lo: int, hi: int, days: set[int] | None
+    ) -> Iterator[tuple[int, int]]:
+        """The earliest (start, option) for ``r`` in [lo, hi] on ``days`` (all if None):
+        in-network providers first, then preferred ones among equal starts; empty if none."""
+        for network_only in (True, False):
+            best: tuple[int, int, int] | None = None
+            preferred = self.preferred[r]
+            for o in self.by_start[r]:
+                opt = self.cand.options[o]
+                if best is not None and opt.lo > best[0]:
                     break
-        if best is not None:
-            yield best[0], best[2]
+                if network_only and not opt.in_network:
+                    continue
+                if (days is not None and opt.day not in days) or opt.hi < lo or opt.lo > hi:
+                    continue
+                upper = hi if best is None else min(hi, best[0])
+                for t in self.occ.starts(r, o, lo, upper):
+                    if self._followups_ok(r, o, int(t)):
+                        rank = 0 if opt.provider in preferred else 1
+                        if best is None or (int(t), rank) < best[:2]:
+                            best = (int(t), rank, o)
+                        break
+            if best is not None:
+                yield best[0], best[2]
+                return
+            if not self.has_out_of_network:
+                return
 
     def _all_starts(self, r: int, days: set[int]) -> Iterator[tuple[int, int]]:
         """Feasible (start, option) pairs of ``r`` on ``days``, in time order, at most
@@ -326,7 +373,7 @@ class GreedyBuilder:
         for child, link in self.sequence_children[r]:
             lo = end + -(-link.min_gap_minutes // grain)
             hi = end + link.max_gap_minutes // grain
-            first = next(self._feasible(child, lo, hi, opt.day), None)
+            first = next(self._feasible(child, lo, hi, {opt.day}), None)
             if first is None:
                 return False
             t2, o2 = first

@@ -13,7 +13,7 @@ from typing import Any
 
 from ortools.sat.python import cp_model
 
-from psr_sched.domain import FollowUp, SameDaySequence, Weights
+from psr_sched.domain import BeforeVisit, FollowUp, SameDaySequence, Weights
 from psr_sched.problem import Problem
 from psr_sched.solver.candidates import Candidates
 from psr_sched.solver.extract import preferred_spans
@@ -310,6 +310,15 @@ class ModelBuilder:
                         dur = self.cand.options[o].duration
                         m.add(vb.start - va.start - dur >= lo).only_enforce_if(va.present[o])
                         m.add(vb.start - va.start - dur <= hi).only_enforce_if(va.present[o])
+                elif isinstance(link, BeforeVisit):
+                    m.add(va.unscheduled == vb.unscheduled)
+                    if not va.options or not vb.options:
+                        continue
+                    scheduled = vb.unscheduled.Not()
+                    m.add(self._date_ordinal(b) <= self._date_ordinal(a)).only_enforce_if(scheduled)
+                    m.add(
+                        self._date_ordinal(b) >= self._date_ordinal(a) - link.max_days_before
+                    ).only_enforce_if(scheduled)
                 elif isinstance(link, FollowUp):
                     m.add(va.unscheduled <= vb.unscheduled)
                     if not va.options or not vb.options:
@@ -335,6 +344,7 @@ class ModelBuilder:
         time_miss: list[LinearExpr] = []
         move_cost: list[LinearExpr] = []
         moves: list[LinearExpr] = []
+        out_of_network: list[LinearExpr] = []
         for r, rv in self.vars.items():
             request = problem.requests[r]
             prio = request.priority
@@ -345,6 +355,9 @@ class ModelBuilder:
                     move_cost.append(pin.move_cost)
                     moves.append(1)
                 continue
+            out_of_network.extend(
+                rv.present[o] for o in rv.options if not self.cand.options[o].in_network
+            )
             e = self.cand.earliest_minute[r]
             wait.append(prio * (grain * rv.start - e))
             wait.append(-prio * (grain * rv.min_start - e) * rv.unscheduled)
@@ -384,6 +397,7 @@ class ModelBuilder:
             "time_preference_misses": sum(time_miss),
             "pinned_moves": sum(moves),
             "pinned_move_cost": sum(move_cost),
+            "out_of_network_visits": sum(out_of_network),
         }
 
     def _idle_gap(self) -> LinearExpr:
@@ -434,6 +448,7 @@ class ModelBuilder:
                 terms["provider_preference_misses"],
                 terms["time_preference_misses"],
                 terms["pinned_move_cost"],
+                terms["out_of_network_visits"],
             ],
             [
                 w.unscheduled,
@@ -442,6 +457,7 @@ class ModelBuilder:
                 w.provider_preference_miss,
                 w.time_preference_miss,
                 w.pinned_move,
+                w.out_of_network or 0,
             ],
         )
         return ScheduleModel(
