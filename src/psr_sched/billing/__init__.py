@@ -1,6 +1,6 @@
 """Billing facts around a schedule: fee schedules, patient-share estimates, ledger, collections.
 
-* :mod:`~psr_sched.billing.money` — amounts as ``Decimal`` whole cents, never floats, and the
+* :mod:`~psr_sched.domain.money` — amounts as ``Decimal`` whole cents, never floats, and the
   one rounding rule (half up to cents, applied once, to the coinsurance of an estimate).
 * :mod:`~psr_sched.billing.fees` — :class:`FeeSchedule` read from CSV with
   :func:`read_fee_schedule_csv`: charge, self-pay price and allowed amount per payer.
@@ -16,7 +16,6 @@
 """
 
 from psr_sched.billing.benefits import CostShare, PatientBenefits
-from psr_sched.billing.worklist import COLLECTION_COLUMNS, collection_worklist
 from psr_sched.billing.errors import BillingError, LedgerConflictError
 from psr_sched.billing.estimate import (
     ESTIMATE_COLUMNS,
@@ -40,7 +39,8 @@ from psr_sched.billing.ledger import (
     Ledger,
     LedgerEntry,
 )
-from psr_sched.billing.money import (
+from psr_sched.billing.worklist import COLLECTION_COLUMNS, collection_worklist
+from psr_sched.domain.money import (
     CENT,
     ZERO,
     Money,

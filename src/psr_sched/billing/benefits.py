@@ -13,8 +13,8 @@ from decimal import Decimal
 
 from pydantic import Field
 
-from psr_sched.billing.money import ZERO, NonNegativeMoney, Rate
 from psr_sched.domain import DomainModel, Identifier
+from psr_sched.domain.money import ZERO, NonNegativeMoney, Rate
 
 
 class CostShare(DomainModel):

@@ -7,7 +7,7 @@ US order (see ``FACTS.md``, "Money"):
 2. **deductible** on what is left, until the deductible is met (skipped when the visit type's
    :class:`~psr_sched.billing.CostShare` says the deductible does not apply);
 3. **coinsurance**, the plan's rate on the rest, rounded half up to cents (the package's one
-   rounding, see :mod:`psr_sched.billing.money`);
+   rounding, see :mod:`psr_sched.domain.money`);
 4. all of it **capped by the out-of-pocket maximum** still open: the cap is taken in the same
    order, so copay first, then deductible, then coinsurance.
 
@@ -33,7 +33,8 @@ from pydantic import Field, model_validator
 from psr_sched.billing.benefits import CostShare, PatientBenefits
 from psr_sched.billing.errors import BillingError
 from psr_sched.billing.fees import FeeSchedule
-from psr_sched.billing.money import (
+from psr_sched.domain import DomainModel
+from psr_sched.domain.money import (
     ZERO,
     NonNegativeMoney,
     Rate,
@@ -42,7 +43,6 @@ from psr_sched.billing.money import (
     round_cents,
     to_money,
 )
-from psr_sched.domain import DomainModel
 from psr_sched.problem import Problem
 from psr_sched.result import Assignment, Result
 

@@ -41,8 +41,8 @@ from typing import Annotated, Any
 from pydantic import Field, StringConstraints, ValidationError, model_validator
 
 from psr_sched.billing.errors import BillingError
-from psr_sched.billing.money import NonNegativeMoney, format_money, to_money
 from psr_sched.domain import DomainModel, Identifier
+from psr_sched.domain.money import NonNegativeMoney, format_money, to_money
 
 #: A CPT (``99213``, ``0001F``) or HCPCS level II (``G0439``) code.
 CptCode = Annotated[str, StringConstraints(pattern=r"^[0-9A-Z]{5}$")]

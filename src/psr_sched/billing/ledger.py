@@ -30,8 +30,8 @@ import pandas as pd
 from pydantic import model_validator
 
 from psr_sched.billing.errors import BillingError, LedgerConflictError
-from psr_sched.billing.money import ZERO, Money
 from psr_sched.domain import DomainModel, Identifier
+from psr_sched.domain.money import ZERO, Money
 
 #: Aging buckets by the age of a charge in days: 0–30, 31–60, 61–90 and over 90.
 AGING_BUCKETS = ("0-30", "31-60", "61-90", "90+")

@@ -34,7 +34,7 @@ import pandas as pd
 
 from psr_sched.billing.errors import BillingError
 from psr_sched.billing.estimate import Estimate
-from psr_sched.billing.money import ZERO, to_money
+from psr_sched.domain.money import ZERO, to_money
 from psr_sched.problem import Problem
 from psr_sched.result import Assignment, Result
 
