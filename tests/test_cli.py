@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -26,15 +29,29 @@ def small_problem_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def demo_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """The demo's output folder and what it printed."""
     out = tmp_path_factory.mktemp("demo") / "out"
-    assert main(["demo", "--out", str(out), "--time-limit", "4", "--quiet"]) == 0
-    return out
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        assert main(["demo", "--out", str(out), "--time-limit", "4", "--quiet"]) == 0
+    return out, printed.getvalue()
+
+
+@pytest.fixture(scope="module")
+def demo_out(demo_run: tuple[Path, str]) -> Path:
+    return demo_run[0]
 
 
 def test_demo_writes_problem_and_results(demo_out: Path) -> None:
     names = sorted(p.name for p in demo_out.iterdir())
-    assert names == ["problem.json", "schedule.csv", "summary.json", "unscheduled.csv"]
+    assert names == [
+        "collections.csv",
+        "problem.json",
+        "schedule.csv",
+        "summary.json",
+        "unscheduled.csv",
+    ]
     problem = load_problem(demo_out / "problem.json")
     schedule = pd.read_csv(demo_out / "schedule.csv")
     unscheduled = pd.read_csv(demo_out / "unscheduled.csv")
@@ -46,6 +63,57 @@ def test_demo_writes_problem_and_results(demo_out: Path) -> None:
     assert summary["scheduled"] == len(schedule)
     assert summary["unscheduled"] == len(unscheduled)
     assert summary["objective"] <= summary["baseline_objective"]
+
+
+def test_demo_collections_csv(demo_out: Path) -> None:
+    collections = pd.read_csv(demo_out / "collections.csv", dtype=str, keep_default_na=False)
+    assert list(collections.columns) == [
+        "date",
+        "patient_id",
+        "request_id",
+        "expected_patient_amount",
+        "prior_balance",
+    ]
+    schedule = pd.read_csv(demo_out / "schedule.csv", dtype=str)
+    # One row per scheduled visit, with the visit's patient and local date.
+    assert len(collections) == len(schedule)
+    assert sorted(collections["request_id"]) == sorted(schedule["request_id"])
+    visits = schedule.set_index("request_id")
+    for row in collections.itertuples():
+        assert row.patient_id == visits.loc[row.request_id, "patient_id"]
+        assert visits.loc[row.request_id, "start"].startswith(row.date)
+    assert collections["date"].str.fullmatch(r"\d{4}-\d{2}-\d{2}").all()
+    for column in ("expected_patient_amount", "prior_balance"):
+        assert collections[column].str.fullmatch(r"-?\d+\.\d{2}").all(), column
+    assert (collections["expected_patient_amount"].map(Decimal) >= 0).all()
+    assert (collections["expected_patient_amount"].map(Decimal) > 0).any()
+    # A prior balance shows once per patient and day; some patients owe over $200.
+    owing = collections[collections["prior_balance"] != "0.00"]
+    assert not owing.duplicated(["date", "patient_id"]).any()
+    assert (owing["prior_balance"].map(Decimal) > Decimal(200)).any()
+
+
+def test_demo_unscheduled_shows_intake_reasons(demo_out: Path) -> None:
+    problem = load_problem(demo_out / "problem.json")
+    unscheduled = pd.read_csv(demo_out / "unscheduled.csv")
+    reasons = set(unscheduled["reason"])
+    assert {"COVERAGE_INACTIVE", "AUTH_PENDING", "OUT_OF_NETWORK"} <= reasons
+    # The problem written is the one with intake facts and counselling visits.
+    assert any(r.visit_type == "FINCOUNSEL" for r in problem.requests)
+    assert any(r.facts.authorization_expected is not None for r in problem.requests)
+
+
+def test_demo_prints_collections(demo_run: tuple[Path, str]) -> None:
+    out, printed = demo_run
+    collections = pd.read_csv(out / "collections.csv", dtype=str)
+    expected = sum(collections["expected_patient_amount"].map(Decimal), Decimal("0.00"))
+    line = next(s for s in printed.splitlines() if s.startswith("time-of-service collections"))
+    assert f"${expected:,.2f}" in line and f"over {len(collections):,} visits" in line
+    line = next(s for s in printed.splitlines() if s.startswith("financial counselling visits"))
+    problem = load_problem(out / "problem.json")
+    requested = sum(r.visit_type == "FINCOUNSEL" for r in problem.requests)
+    assert line.endswith(f"scheduled of {requested}") and requested > 0
+    assert "COVERAGE_INACTIVE" in printed and "AUTH_PENDING" in printed
 
 
 def test_demo_schedule_validates_from_files(demo_out: Path) -> None:

@@ -11,7 +11,7 @@ from collections import defaultdict
 import numpy as np
 import pytest
 
-from psr_sched.demo import _generate, demo_problem, demo_stats, generate_clinic
+from psr_sched.demo import COUNSELING_SKILL, _generate, demo_problem, demo_stats, generate_clinic
 from psr_sched.domain import Provider
 from psr_sched.problem import Problem, parse_problem
 
@@ -120,8 +120,8 @@ def test_demo_counts(demo: tuple[Problem, Reference]) -> None:
     problem = demo[0]
     stats = demo_stats(problem)
     json.dumps(stats)  # plain values, printable by the command line
-    assert stats["providers"] >= 20
-    assert len(stats["specialties"]) >= 6
+    assert stats["providers"] == 25  # 24 clinicians and educators, one financial counselor
+    assert len(stats["specialties"]) >= 7
     assert stats["rooms"] >= 15
     assert stats["rooms_by_kind"] == {"exam": 12, "procedure": 4}
     assert stats["visit_types"] >= 5
@@ -160,6 +160,38 @@ def test_demo_clinic_features(demo: tuple[Problem, Reference]) -> None:
     assert problem.front_desk is not None
     assert max(s.stations for s in problem.front_desk.shifts) == 3
     assert all(r.id.startswith("R") and r.patient_id.startswith("P") for r in problem.requests)
+
+
+def test_financial_counselor(demo: tuple[Problem, Reference]) -> None:
+    problem = demo[0]
+    counselors = [p for p in problem.providers if COUNSELING_SKILL in p.skills]
+    assert len(counselors) == 1
+    counselor = counselors[0]
+    assert counselor.skills == (COUNSELING_SKILL,)
+    assert counselor.networks is None  # sees every payer's patients, and self-pay ones
+    assert 3 <= len(counselor.sessions) <= 5
+    assert {w.weekday for w in counselor.sessions} <= {0, 1, 2, 3, 4}
+    visit_type = problem.visit_type_by_code["FINCOUNSEL"]
+    assert visit_type.required_skill == COUNSELING_SKILL
+    assert visit_type.duration_minutes == 30 and visit_type.check_in_minutes == 0
+    # No clinic room needed; one exists of any kind the visit type asks for.
+    assert visit_type.room_kind in (None, *(r.kind for r in problem.rooms))
+    # Intake adds counselling visits; the generated week has none, and the counselor's
+    # idle sessions stay out of the load.
+    assert all(r.visit_type != "FINCOUNSEL" for r in problem.requests)
+    others = [p for p in problem.providers if p is not counselor]
+    assert all(COUNSELING_SKILL not in p.skills for p in others)
+    stats = demo_stats(problem)
+    assert (
+        stats["session_minutes"]
+        == demo_stats(problem.replace(providers=tuple(others)))["session_minutes"]
+    )
+
+
+def test_counselor_comes_on_top_of_the_providers(small: tuple[Problem, Reference]) -> None:
+    problem = small[0]
+    assert [p.id for p in problem.providers][-1] == "FC01"
+    assert sum(COUNSELING_SKILL not in p.skills for p in problem.providers) == 8
 
 
 def test_links_and_pins(demo: tuple[Problem, Reference]) -> None:
@@ -305,7 +337,7 @@ def test_small_reference_schedule_is_valid(small: tuple[Problem, Reference]) -> 
 
 def test_small_clinic(small: tuple[Problem, Reference]) -> None:
     stats = demo_stats(small[0])
-    assert stats["providers"] == 8
+    assert stats["providers"] == 9  # and the financial counselor
     assert 150 <= stats["requests"] <= 450
     assert 0.78 <= stats["load"] <= 0.92
     assert len(stats["unplaceable"]) == 5

@@ -9,9 +9,13 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from pathlib import Path
 
+import pandas as pd
+
+from psr_sched.domain.money import format_money
 from psr_sched.errors import ProblemError
 from psr_sched.problem import Problem, load_problem
 from psr_sched.result import Result
@@ -68,12 +72,23 @@ def _options(args: argparse.Namespace, *, quiet: bool) -> SolveOptions:
 
 
 def write_outputs(
-    out: Path, problem: Problem, result: Result, *, with_problem: bool = False
+    out: Path,
+    problem: Problem,
+    result: Result,
+    *,
+    with_problem: bool = False,
+    extra_files: Mapping[str, str] | None = None,
 ) -> list[Path]:
     """Write schedule.csv, unscheduled.csv, summary.json (and problem.json) atomically.
 
-    Everything is rendered first, written to a temporary folder beside ``out``, then moved
-    into place, so a failure leaves no half-written set of files.
+    ``extra_files`` (file name → text, such as the demo's ``collections.csv``) are written
+    with them.  Everything is rendered first, written to a temporary folder beside ``out``,
+    then moved into place, so a failure leaves no half-written set of files.
+
+    Raises
+    ------
+    ValueError
+        If an extra file's name is not a plain file name, or is one of the files above.
     """
     files = {
         "schedule.csv": _schedule_csv(problem, result),
@@ -82,6 +97,10 @@ def write_outputs(
     }
     if with_problem:
         files["problem.json"] = problem.to_json() + "\n"
+    for name, text in (extra_files or {}).items():
+        if name in files or name in ("", ".", "..") or Path(name).name != name:
+            raise ValueError(f"extra file {name!r}: not a plain file name, or written already")
+        files[name] = text
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
@@ -160,22 +179,63 @@ def render_summary(problem: Problem, result: Result) -> str:
     return "\n".join(lines)
 
 
+def render_collections(
+    problem: Problem, result: Result, worklist: pd.DataFrame, counseling_visit_type: str
+) -> str:
+    """Two summary lines: what check-in should collect, and the counselling visits booked.
+
+    A prior balance is counted once per patient, though the worklist shows it on the
+    patient's first visit of each day.
+    """
+    expected = sum(worklist["expected_patient_amount"], Decimal("0.00"))
+    owing = worklist[worklist["prior_balance"] != 0].drop_duplicates("patient_id")
+    prior = sum(owing["prior_balance"], Decimal("0.00"))
+    requested = sum(r.visit_type == counseling_visit_type for r in problem.requests)
+    booked = sum(a.visit_type == counseling_visit_type for a in result.assignments)
+    return "\n".join(
+        [
+            f"{'time-of-service collections':34}{format_money(expected):>14}  over "
+            f"{len(worklist):,} visits, prior balances {format_money(prior)}",
+            f"{'financial counselling visits':34}{booked:>14,}  scheduled of {requested:,}",
+        ]
+    )
+
+
 # -- commands --------------------------------------------------------------------------------
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from psr_sched.demo import demo_problem
+    from psr_sched.billing import collection_worklist, estimate_schedule
+    from psr_sched.demo_intake import demo_problem_with_intake
+    from psr_sched.intake.facts import IntakePolicy
 
-    problem = demo_problem(seed=args.seed)
-    return _solve_and_report(problem, args, with_problem=True)
+    problem, intake = demo_problem_with_intake(seed=args.seed)
+    result = _solve_valid(problem, args)
+    estimates = estimate_schedule(problem, result, intake.fee_schedule, intake.benefits)
+    worklist = collection_worklist(problem, result, estimates, intake.balances)
+    print(render_summary(problem, result))
+    print()
+    print(render_collections(problem, result, worklist, IntakePolicy().counseling_visit_type))
+    _write(
+        args,
+        problem,
+        result,
+        with_problem=True,
+        extra_files={"collections.csv": worklist.to_csv(index=False)},
+    )
+    return EXIT_OK
 
 
 def _cmd_solve(args: argparse.Namespace) -> int:
     problem = load_problem(args.problem)
-    return _solve_and_report(problem, args, with_problem=False)
+    result = _solve_valid(problem, args)
+    print(render_summary(problem, result))
+    _write(args, problem, result, with_problem=False)
+    return EXIT_OK
 
 
-def _solve_and_report(problem: Problem, args: argparse.Namespace, *, with_problem: bool) -> int:
+def _solve_valid(problem: Problem, args: argparse.Namespace) -> Result:
+    """Solve with the command's options and check the schedule with the validator."""
     options = _options(args, quiet=args.quiet)
     if not args.quiet:
         print(
@@ -192,14 +252,27 @@ def _solve_and_report(problem: Problem, args: argparse.Namespace, *, with_proble
             "the engine produced an invalid schedule: "
             + "; ".join(v.message for v in report.violations[:3])
         )
-    print(render_summary(problem, result))
-    if args.out is not None:
-        try:
-            written = write_outputs(Path(args.out), problem, result, with_problem=with_problem)
-        except OSError as exc:
-            raise _UserError(f"cannot write to {args.out}: {exc.strerror}") from None
-        print(f"\nwrote {', '.join(str(p) for p in written)}")
-    return EXIT_OK
+    return result
+
+
+def _write(
+    args: argparse.Namespace,
+    problem: Problem,
+    result: Result,
+    *,
+    with_problem: bool,
+    extra_files: Mapping[str, str] | None = None,
+) -> None:
+    """Write the outputs to ``--out``, when given, and say where."""
+    if args.out is None:
+        return
+    try:
+        written = write_outputs(
+            Path(args.out), problem, result, with_problem=with_problem, extra_files=extra_files
+        )
+    except OSError as exc:
+        raise _UserError(f"cannot write to {args.out}: {exc.strerror}") from None
+    print(f"\nwrote {', '.join(str(p) for p in written)}")
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -249,7 +322,11 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--quiet", action="store_true", help="no progress lines")
 
     demo = sub.add_parser("demo", help="solve the embedded demo clinic and print a summary")
-    demo.add_argument("--out", metavar="DIR", help="also write the problem and results here")
+    demo.add_argument(
+        "--out",
+        metavar="DIR",
+        help="also write the problem, the results and the collection worklist here",
+    )
     solve_flags(demo, 30.0)
     demo.set_defaults(func=_cmd_demo)
 

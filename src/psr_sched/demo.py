@@ -41,7 +41,7 @@ from psr_sched.domain import (
 from psr_sched.problem import Problem, build_problem
 from psr_sched.result import ReasonCode
 
-__all__ = ["demo_problem", "demo_stats", "generate_clinic"]
+__all__ = ["COUNSELING_SKILL", "demo_problem", "demo_stats", "generate_clinic"]
 
 _GRAIN = 5  # minutes; every duration, check-in and turnover below is a multiple of it
 _SLOTS = 24 * 60 // _GRAIN
@@ -52,6 +52,12 @@ _MORNING = TimeWindow(start=dt.time(8), end=dt.time(12))
 _AFTERNOON = TimeWindow(start=dt.time(13), end=dt.time(17))
 _PAYERS = ("MEDICARE", "MEDICAID", "BCBS", "AETNA", "UHC")
 _RARE_PAYER = "TRICARE"  # accepted by a few family physicians only
+#: Skill of the clinic's financial counselor, required by visit type ``FINCOUNSEL``.
+COUNSELING_SKILL = "financial_counseling"
+_COUNSELOR_ID = "FC01"
+# The counselor's weekly half-days: one a weekday, mornings and afternoons alternating, so a
+# counselling visit fits on the date of any visit it has to come before.
+_COUNSELOR_HALF_DAYS = ((0, 0), (1, 1), (2, 0), (3, 1), (4, 0))
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +90,9 @@ _TYPES = {
         # Built to be unplaceable: nobody has the skill; no room of the kind exists.
         _TypeSpec("NEURO", "Neurology consult", 40, "exam", "neurology", 10),
         _TypeSpec("CAST", "Cast application", 30, "cast", "orthopedics", 5),
+        # Booked by intake for a prior balance (psr_sched.intake.apply_intake): the counselor
+        # meets the patient in their own office or by phone, so no clinic room and no desk.
+        _TypeSpec("FINCOUNSEL", "Financial counseling", 30, None, COUNSELING_SKILL, 0),
     )
 }
 # Visits an education visit may follow the same day (diet, device, wound care, heart failure).
@@ -1103,7 +1112,7 @@ class _Generator:
             {
                 "name": self.name,
                 "horizon": self.horizon,
-                "providers": tuple(s.model() for s in self.staff),
+                "providers": (*(s.model() for s in self.staff), self._counselor()),
                 "rooms": self.rooms,
                 "front_desk": self.desk,
                 "visit_types": self._visit_types(),
@@ -1143,6 +1152,32 @@ class _Generator:
             person.max_visits_per_day = max(
                 (n for (index, _), n in busiest.items() if index == person.index), default=0
             )
+
+    def _counselor(self) -> Provider:
+        """The financial counselor: sees ``FINCOUNSEL`` visits only, for any payer.
+
+        Not one of the ``providers`` the generator fills: no request of a generated problem
+        needs the skill until intake adds counselling visits (see :mod:`psr_sched.demo_intake`).
+        Built without drawing from the generator's random stream, so the rest of the clinic
+        is the same as without the counselor.
+        """
+        open_weekdays = {d.weekday() for d in self.dates}
+        return Provider(
+            id=_COUNSELOR_ID,
+            name="M. Arbenz, financial counselor",
+            specialty="financial counseling",
+            skills=(COUNSELING_SKILL,),
+            sessions=tuple(
+                WeeklyHours(
+                    weekday=weekday,
+                    start=_minutes_to_time(_HALF_DAYS[half][0]),
+                    end=_minutes_to_time(_HALF_DAYS[half][1]),
+                )
+                for weekday, half in _COUNSELOR_HALF_DAYS
+                if weekday in open_weekdays
+            ),
+            networks=None,
+        )
 
     def _visit_types(self) -> tuple[VisitType, ...]:
         return tuple(
@@ -1233,14 +1268,18 @@ def generate_clinic(
     dermatology, orthopedics, nurse educators) work weekly morning and afternoon sessions
     (08:00–12:00, 13:00–17:00) on some weekdays; requests fill their session time to about
     ``load``.  The problem carries linked visits, pinned appointments, preferences, payer
-    networks, a front desk, and a few requests built to be unplaceable.
+    networks, a front desk, and a few requests built to be unplaceable.  A financial
+    counselor (provider ``FC01``, one half-day each weekday, any payer) and the visit type
+    ``FINCOUNSEL`` are there for the counselling visits intake adds
+    (:func:`psr_sched.demo_intake.demo_problem_with_intake`); no generated request needs them.
 
     Parameters
     ----------
     seed : int
         Seed of ``numpy.random.default_rng``; the same seed gives the same problem.
     providers : int
-        Number of providers, split over the specialties like the 24-provider demo clinic.
+        Number of clinicians and educators, split over the specialties like the 24-provider
+        demo clinic.  The financial counselor comes on top of them.
     exam_rooms, procedure_rooms : int
         Rooms of each kind.  Procedure rooms need 10 minutes of turnover.
     days : int
@@ -1280,7 +1319,8 @@ def generate_clinic(
 
 
 def demo_problem(seed: int = 0) -> Problem:
-    """The embedded demo clinic: 24 providers, 16 rooms, about 1,000 requests in one week.
+    """The embedded demo clinic: 24 providers and a financial counselor, 16 rooms, about
+    1,000 requests in one week.
 
     Parameters
     ----------
@@ -1353,16 +1393,20 @@ def demo_stats(problem: Problem) -> dict[str, Any]:
         ``requests_by_visit_type``, ``requests_by_priority``, ``payers`` (self-pay as
         ``"self-pay"``), ``same_day_links``, ``follow_up_links``, ``pinned``,
         ``pinned_locked``, ``pinned_movable``, ``with_preferred_provider``,
-        ``with_preferred_times``, ``with_allowed_providers``, ``session_minutes`` (providers'
-        sessions minus time off, over the open dates), ``requested_minutes`` (base durations),
-        ``load`` (their ratio) and ``unplaceable``: request id → reason code for the
+        ``with_preferred_times``, ``with_allowed_providers``, ``session_minutes`` (sessions
+        minus time off, over the open dates, of the providers with a skill some request
+        needs: the financial counselor counts only once intake added counselling visits),
+        ``requested_minutes`` (base durations), ``load`` (their ratio) and
+        ``unplaceable``: request id → reason code for the
         requests that no schedule can place on their own (no skilled, allowed or in-network
         provider, no room of the kind, or no session that fits in the window).
     """
     types = problem.visit_type_by_code
+    needed = {types[r.visit_type].required_skill for r in problem.requests}
     session_minutes = sum(
         e - s
         for provider in problem.providers
+        if None in needed or needed.intersection(provider.skills)
         for day in problem.horizon.dates
         for s, e in _provider_spans(provider, day)
     )
