@@ -290,6 +290,31 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_INVALID
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    try:
+        from psr_sched.reporting.report import read_schedule_dir, render_report, write_report
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").partition(".")[0] != "matplotlib":
+            raise
+        raise _UserError("the report's plots need matplotlib: pip install matplotlib") from None
+
+    problem = load_problem(args.problem)
+    folder = read_schedule_dir(args.schedule_dir, problem)
+    files = render_report(
+        problem, folder.schedule, unscheduled=folder.unscheduled, worklist=folder.worklist
+    )
+    try:
+        written = write_report(Path(args.out), files)
+    except OSError as exc:
+        raise _UserError(f"cannot write to {args.out}: {exc.strerror}") from None
+    tables = sum(p.suffix == ".csv" for p in written)
+    print(
+        f"report of {len(folder.schedule):,} visits: wrote {tables} tables and "
+        f"{len(written) - tables} plots to {written[0].parent}"
+    )
+    return EXIT_OK
+
+
 def _cmd_schema(args: argparse.Namespace) -> int:
     print(json.dumps(Problem.model_json_schema(), indent=2))
     return EXIT_OK
@@ -345,6 +370,18 @@ def _parser() -> argparse.ArgumentParser:
     validate_cmd.add_argument("problem", metavar="PROBLEM.json")
     validate_cmd.add_argument("schedule", metavar="SCHEDULE.csv")
     validate_cmd.set_defaults(func=_cmd_validate)
+
+    report_cmd = sub.add_parser(
+        "report", help="write KPI tables (CSV) and plots (PNG) of a written schedule"
+    )
+    report_cmd.add_argument("problem", metavar="PROBLEM.json")
+    report_cmd.add_argument(
+        "schedule_dir",
+        metavar="SCHEDULE_DIR",
+        help="folder with schedule.csv (and unscheduled.csv, collections.csv if present)",
+    )
+    report_cmd.add_argument("--out", metavar="DIR", required=True, help="write the report here")
+    report_cmd.set_defaults(func=_cmd_report)
 
     schema = sub.add_parser("schema", help="print the problem's JSON Schema")
     schema.set_defaults(func=_cmd_schema)
