@@ -1,4 +1,4 @@
-"""The ``psr-sched`` command: demo, solve, validate, schema."""
+"""The ``psr-sched`` command: demo, solve, validate, report, whatif, schema."""
 
 from __future__ import annotations
 
@@ -315,6 +315,41 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_whatif(args: argparse.Namespace) -> int:
+    from psr_sched.scenarios import (
+        DEFAULT_TIME_LIMIT_S,
+        compare,
+        load_scenario_file,
+        write_comparison,
+    )
+
+    if args.time_limit is not None and args.time_limit <= 0:
+        raise _UserError(f"--time-limit must be positive, got {args.time_limit}")
+    if args.workers is not None and args.workers < 1:
+        raise _UserError(f"--workers must be at least 1, got {args.workers}")
+    spec, base = load_scenario_file(args.scenarios)
+    time_limit = args.time_limit or spec.time_limit_s or DEFAULT_TIME_LIMIT_S
+    options = SolveOptions(
+        time_limit_s=time_limit, workers=args.workers or os.cpu_count() or 1, seed=args.seed
+    )
+    solves = len(spec.scenarios) + spec.include_base
+    print(
+        f"comparing {solves} scenarios of {base.name} ({len(base.requests):,} requests), "
+        f"time limit {time_limit:g}s each",
+        file=sys.stderr,
+    )
+    comparison = compare(base, spec.scenarios, options=options, include_base=spec.include_base)
+    columns = ["scenario", "status", "scheduled", "unscheduled", "median_wait_minutes"]
+    columns += ["idle_gap", "objective"]
+    print(comparison.frame[columns].to_string(index=False))
+    try:
+        written = write_comparison(Path(args.out), comparison)
+    except OSError as exc:
+        raise _UserError(f"cannot write to {args.out}: {exc.strerror}") from None
+    print(f"\nwrote {len(written)} files to {written[0].parent}")
+    return EXIT_OK
+
+
 def _cmd_schema(args: argparse.Namespace) -> int:
     print(json.dumps(Problem.model_json_schema(), indent=2))
     return EXIT_OK
@@ -382,6 +417,34 @@ def _parser() -> argparse.ArgumentParser:
     )
     report_cmd.add_argument("--out", metavar="DIR", required=True, help="write the report here")
     report_cmd.set_defaults(func=_cmd_report)
+
+    whatif = sub.add_parser(
+        "whatif", help="solve the scenarios of a scenario file (JSON or YAML) and compare them"
+    )
+    whatif.add_argument("scenarios", metavar="SCENARIOS", help="a .json, .yaml or .yml file")
+    whatif.add_argument(
+        "--out",
+        metavar="DIR",
+        required=True,
+        help="write comparison.csv, comparison.png and summary-<scenario>.json here",
+    )
+    whatif.add_argument(
+        "--time-limit",
+        type=float,
+        default=None,
+        metavar="S",
+        help="seconds per solve (default: the file's time_limit_s, else 20)",
+    )
+    whatif.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="K",
+        help="at most K CP-SAT workers per solve; the cores are shared among the solves "
+        "run in parallel (default: all cores)",
+    )
+    whatif.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    whatif.set_defaults(func=_cmd_whatif)
 
     schema = sub.add_parser("schema", help="print the problem's JSON Schema")
     schema.set_defaults(func=_cmd_schema)

@@ -204,6 +204,9 @@ class Problem(DomainModel):
         """Serialize to JSON; :func:`load_problem` reads it back unchanged."""
         return self.model_dump_json(indent=indent)
 
+    def __str__(self) -> str:
+        return repr(self)
+
     def __repr__(self) -> str:
         return (
             f"Problem(name={self.name!r}, dates={len(self.horizon.dates)}, "
