@@ -38,6 +38,7 @@ from psr_sched.domain import (
     VisitType,
     WeeklyHours,
 )
+from psr_sched.domain.time import subtract_span
 from psr_sched.problem import Problem, build_problem
 from psr_sched.result import ReasonCode
 
@@ -260,19 +261,6 @@ Span = tuple[int, int]  # [start, end) in minutes after local midnight
 # -- calendars ----------------------------------------------------------------------------
 
 
-def _subtract(spans: list[Span], cut: Span) -> list[Span]:
-    out: list[Span] = []
-    for s, e in spans:
-        if cut[1] <= s or cut[0] >= e:
-            out.append((s, e))
-            continue
-        if s < cut[0]:
-            out.append((s, cut[0]))
-        if cut[1] < e:
-            out.append((cut[1], e))
-    return out
-
-
 def _provider_spans(provider: Provider, day: dt.date) -> list[Span]:
     """Bookable spans of a provider on a date: its sessions minus its time off."""
     spans = [w.window.minutes() for w in provider.sessions if w.weekday == day.weekday()]
@@ -280,7 +268,7 @@ def _provider_spans(provider: Provider, day: dt.date) -> list[Span]:
     for off in provider.unavailable:
         if off.date == day:
             whole_day = off.start is None
-            spans = _subtract(spans, (0, 24 * 60) if whole_day else off.window().minutes())
+            spans = subtract_span(spans, (0, 24 * 60) if whole_day else off.window().minutes())
     return sorted(spans)
 
 
@@ -288,7 +276,9 @@ def _room_spans(room: Room, day: dt.date) -> list[Span]:
     spans = [w.window.minutes() for w in room.hours if w.weekday == day.weekday()]
     for off in room.closed:
         if off.date == day:
-            spans = _subtract(spans, (0, 24 * 60) if off.start is None else off.window().minutes())
+            spans = subtract_span(
+                spans, (0, 24 * 60) if off.start is None else off.window().minutes()
+            )
     return sorted(spans)
 
 

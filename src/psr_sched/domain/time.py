@@ -168,3 +168,17 @@ class Horizon(DomainModel):
     def to_grain_floor(self, minute: int) -> int:
         """Last grain index at or before ``minute``."""
         return minute // self.grain_minutes
+
+
+def subtract_span(spans: list[tuple[int, int]], cut: tuple[int, int]) -> list[tuple[int, int]]:
+    """The parts of half-open ``spans`` outside the half-open ``cut``, in order."""
+    out: list[tuple[int, int]] = []
+    for start, end in spans:
+        if cut[1] <= start or cut[0] >= end:
+            out.append((start, end))
+            continue
+        if start < cut[0]:
+            out.append((start, cut[0]))
+        if cut[1] < end:
+            out.append((cut[1], end))
+    return out

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from psr_sched.domain import DatedHours, Horizon, Provider, TimeWindow, WeeklyHours, Weights
+from psr_sched.domain.time import subtract_span
 from psr_sched.errors import ProblemError
 from psr_sched.problem import Problem
 from psr_sched.result import ReasonCode
@@ -93,19 +94,6 @@ class Candidates:
         return self.horizon.grain_minutes
 
 
-def _subtract(spans: list[Span], cut: Span) -> list[Span]:
-    out: list[Span] = []
-    for s, e in spans:
-        if cut[1] <= s or cut[0] >= e:
-            out.append((s, e))
-            continue
-        if s < cut[0]:
-            out.append((s, cut[0]))
-        if cut[1] < e:
-            out.append((cut[1], e))
-    return out
-
-
 def _intersect(a: Span, b: Span) -> Span | None:
     s, e = max(a[0], b[0]), min(a[1], b[1])
     return (s, e) if s < e else None
@@ -152,7 +140,7 @@ class _Calendar:
             if b.date == day:
                 if b.start is None:
                     return []
-                spans = _subtract(spans, self.blocked_span(day, b.window(), where))
+                spans = subtract_span(spans, self.blocked_span(day, b.window(), where))
         return sorted(s for s in spans if s[0] < s[1])
 
 
