@@ -41,7 +41,7 @@ from psr_sched.problem import Problem
 from psr_sched.solver.candidates import Candidates
 from psr_sched.solver.extract import preferred_spans
 
-__all__ = ["LowerBound", "lp_lower_bound"]
+__all__ = ["LowerBound", "LpGuide", "lp_lower_bound"]
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -67,6 +67,30 @@ _SPARE_DIVISOR = 4
 _MIN_SPARE_ROWS = 2000
 #: Relative safety margin taken off the Lagrangian bound before rounding up.
 _MARGIN = 1e-6
+
+
+@dataclass(frozen=True, slots=True)
+class LpGuide:
+    """Where the last solved LP puts each request: a guide for constructions.
+
+    Attributes
+    ----------
+    placed : numpy.ndarray
+        Per request, the LP's scheduled share ``Σ x`` in [0, 1] (1 for a locked request,
+        0 for one without options).
+    start : numpy.ndarray
+        Per request, the LP's mean start grain (each column at the middle of its slot),
+        ``nan`` where nothing is scheduled.
+    option_share : numpy.ndarray
+        Per option of the candidates, its share ``Σ x`` over its slots.
+    lp_optimal : bool
+        Whether it comes from the LP optimum (else from the last restricted LP solved).
+    """
+
+    placed: FloatArray
+    start: FloatArray
+    option_share: FloatArray
+    lp_optimal: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +123,8 @@ class LowerBound:
     lp_variables, lp_constraints : int
         Columns and rows of the last restricted LP solved (without its slack columns and
         unused spare rows).
+    guide : LpGuide or None
+        The LP's fractional schedule, when an LP was solved.
     """
 
     value: int
@@ -112,6 +138,7 @@ class LowerBound:
     rounds: int = 0
     lp_variables: int = 0
     lp_constraints: int = 0
+    guide: LpGuide | None = field(default=None, repr=False, compare=False)
 
 
 def lp_lower_bound(
@@ -215,6 +242,7 @@ def lp_lower_bound(
         optimal,
         relaxation.rounds,
         *relaxation.lp_size,
+        relaxation.guide(optimal),
     )
 
 
@@ -311,6 +339,7 @@ class _Relaxation:
         self.aggregate_upper: list[FloatArray] = []
         self.rounds = 0
         self.lp_size = (0, 0)
+        self.primal: FloatArray | None = None
 
     def build(self) -> None:
         """Columns and costs, then every row family."""
@@ -369,6 +398,22 @@ class _Relaxation:
             elif r not in cand.pinned_option:
                 # A movable pin without a matching option is moved, placed or not.
                 self.constant += move
+
+    def guide(self, optimal: bool) -> LpGuide | None:
+        """The last LP solution per request and option; None if no LP was solved."""
+        if self.primal is None:
+            return None
+        x = np.clip(self.primal[: self.n_x], 0.0, 1.0)
+        n_req = len(self.problem.requests)
+        mid = (self.x_min + self.x_max) / 2.0
+        placed = np.bincount(self.x_request, weights=x, minlength=n_req)
+        weighted = np.bincount(self.x_request, weights=x * mid, minlength=n_req)
+        start = np.full(n_req, np.nan)
+        has = placed > 1e-9
+        start[has] = weighted[has] / placed[has]
+        share = np.zeros(len(self.cand.options))
+        np.add.at(share, self.opt_index[self.x_opt], x)
+        return LpGuide(np.minimum(placed, 1.0), start, share, optimal)
 
     def _request_cols(self, r: int) -> IntArray:
         """The x columns of request ``r``."""
@@ -813,6 +858,7 @@ class _Relaxation:
             if solution is None:
                 break
             duals, primal = solution
+            self.primal = primal
             self.lp_size = (int(active.sum()), int(in_lp.sum()))
             bound, scale, reduced = _safe_dual_bound(
                 cost, col_upper, group, row_of, cols, values, lower, upper, duals

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -19,10 +20,15 @@ from psr_sched.domain import BeforeVisit, FollowUp, SameDaySequence
 from psr_sched.problem import Problem
 from psr_sched.solver.candidates import Candidates
 
+if TYPE_CHECKING:  # bound imports extract, which imports this module
+    from psr_sched.solver.bound import LpGuide
+
 #: request index → (option index, start grain)
 Placement = dict[int, tuple[int, int]]
 
 _MAX_GROUP_TRIES = 400
+#: LP-guided construction: options with at least this LP share are tried first.
+_GUIDE_SHARE = 0.01
 
 
 class _Occupancy:
@@ -104,11 +110,24 @@ class _Occupancy:
 
 
 class GreedyBuilder:
-    """Builds a first-available schedule; see the module docstring."""
+    """Builds a first-available schedule; see the module docstring.
 
-    def __init__(self, problem: Problem, cand: Candidates, start: Placement | None = None) -> None:
+    With ``guide`` (an LP relaxation's fractional schedule) the construction is LP-guided
+    instead: linked requests first, then every request in the order of its mean LP start,
+    each at the earliest free start among the options the LP uses (any option when none of
+    those is free).
+    """
+
+    def __init__(
+        self,
+        problem: Problem,
+        cand: Candidates,
+        start: Placement | None = None,
+        guide: LpGuide | None = None,
+    ) -> None:
         self.problem = problem
         self.cand = cand
+        self.guide = guide
         self.occ = _Occupancy(problem, cand)
         self.placement: Placement = {}
         self.done: set[int] = set()
@@ -121,6 +140,11 @@ class GreedyBuilder:
         self.sequence_parent: list[tuple[int, SameDaySequence] | None] = [None] * n
         self.followups: list[list[tuple[int, FollowUp]]] = [[] for _ in range(n)]
         self.by_start = [sorted(opts, key=lambda o: cand.options[o].lo) for opts in cand.by_request]
+        if guide is not None:
+            share = guide.option_share
+            self.by_start = [
+                [o for o in opts if share[o] > _GUIDE_SHARE] or opts for opts in self.by_start
+            ]
         self.preferred = [
             {problem.provider_index[p] for p in request.preferred_provider_ids}
             for request in problem.requests
@@ -158,12 +182,26 @@ class GreedyBuilder:
 
     def order(self) -> list[int]:
         """Requests by priority (high first); within a priority, same-day sequences first
-        (they need several resources at once), then earliest window start, then id."""
+        (they need several resources at once), then earliest window start, then id.
+
+        LP-guided: sequences by priority, then other linked requests, then the rest, each
+        part by mean LP start (requests the LP leaves out last), then id."""
         requests = self.problem.requests
         grouped = [
             self.sequence_parent[r] is not None or bool(self.sequence_children[r])
             for r in range(len(requests))
         ]
+        if self.guide is not None:
+            start = np.nan_to_num(self.guide.start, nan=np.inf).tolist()
+            return sorted(
+                range(len(requests)),
+                key=lambda r: (
+                    0 if grouped[r] else 1 if requests[r].links else 2,
+                    -requests[r].priority if grouped[r] else 0,
+                    start[r],
+                    requests[r].id,
+                ),
+            )
         return sorted(
             range(len(requests)),
             key=lambda r: (
@@ -387,6 +425,12 @@ class GreedyBuilder:
 def greedy(problem: Problem, cand: Candidates) -> Placement:
     """First-available schedule of ``problem``: request → (option index, start grain)."""
     return GreedyBuilder(problem, cand).run()
+
+
+def guided(problem: Problem, cand: Candidates, guide: LpGuide, start: Placement) -> Placement:
+    """LP-guided schedule of ``problem`` around the fixed placement ``start`` (see
+    :class:`GreedyBuilder`), completed first-available with every option."""
+    return fill(problem, cand, GreedyBuilder(problem, cand, start=start, guide=guide).run())
 
 
 def fill(problem: Problem, cand: Candidates, placement: Placement) -> Placement:

@@ -60,6 +60,13 @@ class SolveOptions:
         False returns the greedy construction only.
     lns : bool
         Improve with large-neighbourhood search after the first CP-SAT phase.
+    lp : bool
+        Solve the time-indexed LP relaxation (:mod:`psr_sched.solver.bound`) after the
+        greedy construction, with up to ``lp_share`` of the time limit: its optimum is a
+        proven lower bound (reported when tighter than CP-SAT's) and its fractional
+        schedule guides a second construction.  Skipped in lexicographic mode.
+    lp_share : float
+        Largest share of the time limit the LP may take, in (0, 1].  Default 0.45.
     callback : ProgressCallback or None
         Called on every improvement with a :class:`Progress` event.
     """
@@ -71,6 +78,8 @@ class SolveOptions:
     deterministic: bool = False
     use_cpsat: bool = True
     lns: bool = True
+    lp: bool = True
+    lp_share: float = 0.45
     callback: ProgressCallback | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
@@ -78,5 +87,7 @@ class SolveOptions:
             raise ValueError(f"time_limit_s must be positive, got {self.time_limit_s}")
         if self.workers < 1:
             raise ValueError(f"workers must be at least 1, got {self.workers}")
+        if not 0 < self.lp_share <= 1:
+            raise ValueError(f"lp_share must be in (0, 1], got {self.lp_share}")
         if self.relative_gap < 0:
             raise ValueError(f"relative_gap must be non-negative, got {self.relative_gap}")

@@ -12,6 +12,7 @@ from psr_sched.domain import SameDaySequence
 from psr_sched.errors import ProblemError
 from psr_sched.problem import Problem
 from psr_sched.result import Result, SolveStatus
+from psr_sched.solver.bound import LowerBound, lp_lower_bound
 from psr_sched.solver.candidates import (
     Candidates,
     build_candidates,
@@ -19,7 +20,7 @@ from psr_sched.solver.candidates import (
     unscheduled_dominates,
 )
 from psr_sched.solver.extract import assignments, evaluate, unscheduled_reasons
-from psr_sched.solver.greedy import GreedyBuilder, Placement, fill
+from psr_sched.solver.greedy import GreedyBuilder, Placement, fill, guided
 from psr_sched.solver.model import ModelBuilder, ScheduleModel, add_hint
 from psr_sched.solver.options import Progress, SolveOptions, logger
 
@@ -29,6 +30,8 @@ _FULL_MODEL_SHARE = 0.35
 _FULL_MODEL_MAX_OPTIONS = 30_000
 #: Up to this many options the full model gets the whole time limit (no LNS after it).
 _FULL_MODEL_ONLY_OPTIONS = 5_000
+#: LP relaxation: 30-minute start slots up to this many options, 60-minute slots above.
+_LP_FINE_MAX_OPTIONS = 15_000
 #: Seconds kept back at the end to fill gaps, assign rooms and build the result.
 _RESERVE_S = 0.5
 #: Time limit of one neighbourhood sub-solve, and providers per neighbourhood.
@@ -154,6 +157,9 @@ class Engine:
         self.weights = problem.weights
         self.dominating = True
         self.lns_size = _LNS_PROVIDERS_START
+        self.core: Placement = {}
+        self.lp: LowerBound | None = None
+        self.lp_allotted_s = 0.0
         self._sequence_children: dict[int, list[int]] = {}
         self._linked_from: dict[int, list[int]] = {}
         for r, request in enumerate(problem.requests):
@@ -167,9 +173,12 @@ class Engine:
         return evaluate(self.problem, self.cand, placement).total(self.weights)
 
     def _time_left(self) -> float:
-        """Seconds left for budgeting phases: wall-clock, or in deterministic mode the whole
-        limit (so budgets do not depend on how fast this machine ran so far)."""
-        return self.options.time_limit_s if self.options.deterministic else self.clock.left()
+        """Seconds left for budgeting phases: wall-clock, or in deterministic mode the limit
+        less the LP's allotted share once it ran (so budgets do not depend on how fast this
+        machine ran so far)."""
+        if self.options.deterministic:
+            return self.options.time_limit_s - self.lp_allotted_s
+        return self.clock.left()
 
     def _locked_core(self) -> set[int]:
         """Locked requests and every request they force: same-day sequence partners (both
@@ -267,7 +276,8 @@ class Engine:
         self.weights = search_weights(self.problem, self.cand)
         self.dominating = unscheduled_dominates(self.problem, self.cand)
         self.stats["options"] = len(self.cand.options)
-        start = GreedyBuilder(self.problem, self.cand, start=self._place_locked_core()).run()
+        self.core = self._place_locked_core()
+        start = GreedyBuilder(self.problem, self.cand, start=self.core).run()
         if not self.dominating:
             start = self._better(start, {})
         baseline = evaluate(self.problem, self.cand, start)
@@ -275,6 +285,13 @@ class Engine:
         self.incumbent.first_found_s = self.clock.elapsed()
         self.stats["greedy_s"] = round(self.clock.elapsed(), 3)
         self._progress("greedy")
+        if (
+            self.options.lp
+            and self.options.use_cpsat
+            and self.problem.weights.mode == "weighted"
+            and self.clock.left() > _RESERVE_S + 0.2
+        ):
+            self._relaxation()
         if self.options.use_cpsat and self.clock.left() > _RESERVE_S + 0.2:
             if len(self.cand.options) <= _FULL_MODEL_MAX_OPTIONS or not self.options.lns:
                 self._full_model()
@@ -291,12 +308,13 @@ class Engine:
         # use the same weights.
         bound = None
         if self.weights == self.problem.weights:
-            trivial = earliest_start_bound(self.problem, self.cand)
-            cpsat = self.incumbent.bound
-            bound = trivial if cpsat is None else max(cpsat, trivial)
-            self.stats["bound_source"] = (
-                "cp-sat" if cpsat is not None and cpsat >= trivial else "earliest-start"
-            )
+            bounds = [("earliest-start", earliest_start_bound(self.problem, self.cand))]
+            if self.incumbent.bound is not None:
+                bounds.append(("cp-sat", self.incumbent.bound))
+            if self.lp is not None:
+                bounds.append((self.lp.source, self.lp.value))
+            source, bound = max(bounds, key=lambda b: b[1])
+            self.stats["bound_source"] = source
         if bound is not None and bound >= objective:
             self.status = SolveStatus.OPTIMAL
         self._progress("done", bound)
@@ -317,6 +335,51 @@ class Engine:
         )
 
     # -- phases ---------------------------------------------------------------------------
+
+    def _relaxation(self) -> None:
+        """The time-indexed LP: a proven bound, and an LP-guided construction that replaces
+        the incumbent when it is better.
+
+        In deterministic mode the guide is used only from the LP optimum, so that a run the
+        wall clock cut short does not change the schedule (the stats say so).
+        """
+        slot = 30 if len(self.cand.options) <= _LP_FINE_MAX_OPTIONS else 60
+        budget = min(
+            self._time_left() * self.options.lp_share, self.clock.left() - _RESERVE_S - 0.1
+        )
+        self.lp_allotted_s = self.options.time_limit_s * self.options.lp_share
+        self.lp = lp_lower_bound(
+            self.problem,
+            self.cand,
+            slot_minutes=slot,
+            time_limit_s=max(0.05, budget),
+            placement=self.incumbent.placement,
+        )
+        if self.lp is None:
+            self.stats["lp"] = "no LP solved"
+            return
+        lp = self.lp
+        self.stats["lp_bound"] = lp.value
+        self.stats["lp_s"] = round(lp.wall_time_s, 3)
+        self.stats["lp_optimal"] = lp.lp_optimal
+        self.stats["lp_rounds"] = lp.rounds
+        guide = lp.guide
+        if guide is None:
+            return
+        if self.options.deterministic and not lp.lp_optimal:
+            self.stats["deterministic_run_cut_by_wall_clock"] = True
+            return
+        placement = guided(self.problem, self.cand, guide, self.core)
+        objective = self._objective(placement)
+        self.stats["lp_guided_objective"] = objective
+        if objective < self.incumbent.objective and (
+            not self.dominating
+            or _unscheduled_priority(self.problem, placement)
+            <= _unscheduled_priority(self.problem, self.incumbent.placement)
+        ):
+            self.incumbent.placement = placement
+            self.incumbent.objective = objective
+            self._progress("lp-guided", lp.value)
 
     def _full_model(self) -> None:
         t_build = time.perf_counter()
@@ -370,7 +433,7 @@ class Engine:
         problem, cand = self.problem, self.cand
         iterations = improved = 0
         deterministic_used = 0.0
-        budget = self.options.time_limit_s * _DETERMINISTIC_UNITS_PER_S
+        budget = self._time_left() * _DETERMINISTIC_UNITS_PER_S
         while True:
             if self.options.deterministic and deterministic_used >= budget:
                 break
@@ -538,6 +601,10 @@ class Engine:
             return None
         p = np.asarray(weights) / sum(weights)
         return int(requests[int(self.rng.choice(len(requests), p=p))])
+
+
+def _unscheduled_priority(problem: Problem, placement: Placement) -> int:
+    return sum(r.priority for i, r in enumerate(problem.requests) if i not in placement)
 
 
 def earliest_start_bound(problem: Problem, cand: Candidates) -> int:
