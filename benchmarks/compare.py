@@ -1,16 +1,24 @@
-"""Greedy construction versus the engine on the demo week, with ratios measured in one run.
+"""Greedy construction, the straightforward CP-SAT model and the engine, measured in one run.
 
 Run from the repository root::
 
     python -m benchmarks.compare --time-limit 60 --repeats 3 --workers 2 --seeds 0
+    python -m benchmarks.compare --family S,M,L,M-over --time-limits S=10,M=60,L=120,M-over=60
 
-For every instance (``demo_problem(seed)``) and every repeat (solver seed = repeat index),
-the greedy construction alone and the full engine solve the same problem back to back; both
-schedules go through :func:`psr_sched.validate`.  The report gives medians over repeats and
-the engine/greedy ratios of each repeat's pair (their median), never a single absolute time
-as the headline: the machine is shared and noisy.  A proven lower bound comes from the
-time-indexed LP relaxation (``psr_sched.solver.bound``) when that module is available, else
-from the solver's own bound.
+Instances: by default the demo week, ``demo_problem(seed)`` for every ``--seeds``; with
+``--family``, every problem of :func:`benchmarks.instances.family` for every family and seed.
+For every instance and every repeat (solver seed = repeat index), three methods solve the same
+problem back to back: the greedy construction alone, the straightforward CP-SAT model of
+:mod:`benchmarks.baseline_cpsat` (skip it with ``--no-baseline``) and the full engine; every
+schedule goes through :func:`psr_sched.validate`.  The report gives medians over repeats and
+each method's ratios to greedy in the same repeat (their median), never a single absolute
+time as the headline: the machine is shared and noisy.
+
+The bound of a run is the larger of the time-indexed LP bound the runner computes once per
+instance (``psr_sched.solver.bound``, unless ``--no-lp``) and the run's own proven bound
+(``result.best_bound``, whose source is ``result.stats["bound_source"]``); the report names
+the source.  A baseline run that finds no schedule in its time limit is a result, shown as
+"none".
 
 The exit status is 0 when a performance target fails (this is a report) and 1 when a
 schedule fails validation (that is a bug).
@@ -27,17 +35,25 @@ import statistics
 import subprocess
 import sys
 import time
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from benchmarks.baseline_cpsat import BaselineOutcome, solve_baseline
+from benchmarks.instances import FAMILIES, Size, family, size_of
 from psr_sched import Problem, Result, SolveOptions, solve, validate
 from psr_sched.demo import demo_problem
 from psr_sched.solver.candidates import build_candidates
 
 #: Target of the time to the first feasible schedule, in seconds.
 FIRST_FEASIBLE_TARGET_S = 2.0
+#: Methods in the order they run and are shown.
+METHODS = ("greedy", "baseline", "engine")
+#: Family label of the demo instances (the default instance set).
+DEMO = "demo"
 
 
 # -- measurements -------------------------------------------------------------------------
@@ -45,7 +61,7 @@ FIRST_FEASIBLE_TARGET_S = 2.0
 
 @dataclass(slots=True)
 class Bound:
-    """The lower bound used for the gaps of one instance."""
+    """The LP lower bound of one instance, or why there is none."""
 
     value: float | None
     source: str
@@ -55,16 +71,21 @@ class Bound:
 
 @dataclass(slots=True)
 class Run:
-    """One solve of one method: the columns of the table, and its validation."""
+    """One solve of one method: the columns of the table, and its validation.
+
+    ``found`` is False when the method returned no schedule (the baseline, out of time):
+    the schedule's columns are then ``None``.
+    """
 
     method: str
     repeat: int
-    scheduled: int
     requests: int
-    unscheduled_priority: int
-    access_wait: int
-    idle_gap: int
-    objective: int
+    found: bool
+    scheduled: int | None
+    unscheduled_priority: int | None
+    access_wait: int | None
+    idle_gap: int | None
+    objective: int | None
     time_to_first_s: float | None
     wall_time_s: float
     bound: float | None
@@ -75,8 +96,8 @@ class Run:
 
     @property
     def gap(self) -> float | None:
-        """(objective − bound) / objective, or None without a bound."""
-        if self.bound is None:
+        """(objective − bound) / objective, or None without a bound or a schedule."""
+        if self.bound is None or self.objective is None:
             return None
         if self.objective == 0:
             return 0.0
@@ -85,17 +106,22 @@ class Run:
 
 @dataclass(slots=True)
 class Instance:
-    """All runs of one demo week."""
+    """All runs on one problem."""
 
-    seed: int
+    family: str
+    label: str
     name: str
-    requests: int
-    options: int
+    size: Size
+    time_limit: float
     bound: Bound
     runs: list[Run] = field(default_factory=list)
 
     def of(self, method: str) -> list[Run]:
         return [run for run in self.runs if run.method == method]
+
+    @property
+    def methods(self) -> list[str]:
+        return [m for m in METHODS if self.of(m)]
 
 
 def lp_bound(problem: Problem, time_limit_s: float) -> Bound:
@@ -126,7 +152,21 @@ def lp_bound(problem: Problem, time_limit_s: float) -> Bound:
     )
 
 
-def measure(problem: Problem, result: Result, method: str, repeat: int, bound: Bound) -> Run:
+def run_bound(
+    lp: Bound, own: float | None, method: str, stats: dict[str, Any]
+) -> tuple[float | None, str]:
+    """The larger of the instance's LP bound and the run's own bound, and its source."""
+    found: list[tuple[float, str]] = []
+    if lp.value is not None:
+        found.append((lp.value, lp.source))
+    if own is not None:
+        found.append((own, f"{method}: {stats.get('bound_source', 'solver')}"))
+    if not found:
+        return None, "none"
+    return max(found, key=lambda b: b[0])  # on a tie the LP, listed first
+
+
+def measure(problem: Problem, result: Result, method: str, repeat: int, lp: Bound) -> Run:
     """Validate ``result`` and collect its columns."""
     report = validate(problem, result)
     problems = []
@@ -140,24 +180,20 @@ def measure(problem: Problem, result: Result, method: str, repeat: int, bound: B
         problems.append(
             f"objective {result.objective} != weighted terms {result.terms.total(problem.weights)}"
         )
-    if bound.value is not None:
-        value, source = bound.value, bound.source
-    elif result.best_bound is not None:
-        value, source = result.best_bound, "solver"
-    else:
-        value, source = None, "none"
+    bound, source = run_bound(lp, result.best_bound, method, result.stats)
     return Run(
         method=method,
         repeat=repeat,
+        requests=len(problem.requests),
+        found=True,
         scheduled=len(result.assignments),
-        requests=len(result.assignments) + len(result.unscheduled),
         unscheduled_priority=result.terms.unscheduled_priority,
         access_wait=result.terms.access_wait,
         idle_gap=result.terms.idle_gap,
         objective=result.objective,
         time_to_first_s=result.time_to_first_s,
         wall_time_s=result.wall_time_s,
-        bound=value,
+        bound=bound,
         bound_source=source,
         valid=not problems,
         validation="ok" if not problems else " | ".join(problems),
@@ -170,10 +206,42 @@ def measure(problem: Problem, result: Result, method: str, repeat: int, bound: B
     )
 
 
-def run_instance(seed: int, args: argparse.Namespace) -> Instance:
-    problem = demo_problem(seed)
-    options = len(build_candidates(problem).options)
-    say(f"instance demo_problem({seed}): {len(problem.requests)} requests, {options} options")
+def measure_baseline(problem: Problem, outcome: BaselineOutcome, repeat: int, lp: Bound) -> Run:
+    """The baseline's run: its schedule measured like the others, or a run without one."""
+    if outcome.result is not None:
+        run = measure(problem, outcome.result, "baseline", repeat, lp)
+        run.stats["cpsat_status"] = outcome.status
+        return run
+    bound, source = run_bound(lp, outcome.best_bound, "baseline", outcome.stats)
+    return Run(
+        method="baseline",
+        repeat=repeat,
+        requests=len(problem.requests),
+        found=False,
+        scheduled=None,
+        unscheduled_priority=None,
+        access_wait=None,
+        idle_gap=None,
+        objective=None,
+        time_to_first_s=None,
+        wall_time_s=outcome.wall_time_s,
+        bound=bound,
+        bound_source=source,
+        valid=True,
+        validation=f"no schedule (CP-SAT status {outcome.status})",
+        stats={**outcome.stats, "status": "none", "solver_bound": outcome.best_bound},
+    )
+
+
+def run_instance(
+    problem: Problem, family_name: str, label: str, args: argparse.Namespace
+) -> Instance:
+    limit = time_limit_for(family_name, args)
+    size = size_of(problem)
+    say(
+        f"instance {label} — {problem.name}: {size.requests} requests, "
+        f"{size.options:,} options, load {size.load:.3f}, time limit {limit:g} s"
+    )
     if args.no_lp:
         bound = Bound(None, "none", note="LP bound skipped (--no-lp)")
     else:
@@ -184,30 +252,50 @@ def run_instance(seed: int, args: argparse.Namespace) -> Instance:
             + (f" in {bound.wall_time_s:.1f} s" if bound.wall_time_s is not None else "")
             + (f" — {bound.note}" if bound.note else "")
         )
-    instance = Instance(seed, problem.name, len(problem.requests), options, bound)
+    instance = Instance(family_name, label, problem.name, size, limit, bound)
     for repeat in range(args.repeats):
-        for method, opts in (
-            ("greedy", SolveOptions(use_cpsat=False, seed=repeat)),
-            (
-                "engine",
-                SolveOptions(time_limit_s=args.time_limit, workers=args.workers, seed=repeat),
-            ),
-        ):
-            result = solve(problem, opts)
-            run = measure(problem, result, method, repeat, bound)
+        for method in METHODS:
+            if method == "greedy":
+                run = measure(
+                    problem,
+                    solve(problem, SolveOptions(use_cpsat=False, seed=repeat)),
+                    method,
+                    repeat,
+                    bound,
+                )
+            elif method == "baseline":
+                if args.no_baseline:
+                    continue
+                outcome = solve_baseline(
+                    problem, time_limit_s=limit, workers=args.workers, seed=repeat
+                )
+                run = measure_baseline(problem, outcome, repeat, bound)
+            else:
+                options = SolveOptions(time_limit_s=limit, workers=args.workers, seed=repeat)
+                run = measure(problem, solve(problem, options), method, repeat, bound)
             instance.runs.append(run)
             say(
-                f"  repeat {repeat} {method:<6} objective={run.objective:,} "
-                f"scheduled={run.scheduled}/{run.requests} "
-                f"first={fmt_s(run.time_to_first_s)} wall={run.wall_time_s:.1f}s "
+                f"  repeat {repeat} {method:<8} "
+                + (
+                    f"objective={run.objective:,} scheduled={run.scheduled}/{run.requests} "
+                    if run.objective is not None
+                    else "no schedule "
+                )
+                + f"first={fmt_s(run.time_to_first_s)} wall={run.wall_time_s:.1f}s "
+                f"bound={fmt_int(run.bound)} ({run.bound_source}) "
                 f"validation={'ok' if run.valid else 'FAILED'}"
             )
             if not run.valid:
                 say(
-                    f"    VALIDATION FAILED (instance seed {seed}, solver seed {repeat}): "
+                    f"    VALIDATION FAILED ({label}, {method}, solver seed {repeat}): "
                     f"{run.validation}"
                 )
     return instance
+
+
+def time_limit_for(family_name: str, args: argparse.Namespace) -> float:
+    limit: float = args.time_limits.get(family_name, args.time_limit)
+    return limit
 
 
 # -- formatting ---------------------------------------------------------------------------
@@ -233,6 +321,10 @@ def fmt_ratio(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.3f}"
 
 
+def fmt_text(value: Any) -> str:
+    return "n/a" if value is None else str(value)
+
+
 def median(values: list[float | None]) -> float | None:
     present = [v for v in values if v is not None]
     return statistics.median(present) if present else None
@@ -246,18 +338,57 @@ def ratio(numerator: float | None, denominator: float | None) -> float | None:
     return numerator / denominator
 
 
-#: Table columns: header, value of a run, formatter.
-COLUMNS: list[tuple[str, Any, Any]] = [
-    ("scheduled", lambda r: r.scheduled, fmt_int),
-    ("prio-wtd unscheduled", lambda r: r.unscheduled_priority, fmt_int),
-    ("prio-wtd wait (min)", lambda r: r.access_wait, fmt_int),
-    ("idle gap (min)", lambda r: r.idle_gap, fmt_int),
-    ("objective", lambda r: r.objective, fmt_int),
-    ("first feasible (s)", lambda r: r.time_to_first_s, fmt_s),
-    ("wall (s)", lambda r: r.wall_time_s, fmt_s),
-    ("bound", lambda r: r.bound, fmt_int),
-    ("gap to bound", lambda r: r.gap, fmt_pct),
+@dataclass(frozen=True, slots=True)
+class Column:
+    """A table column: header, value of a run, formatter."""
+
+    header: str
+    value: Callable[[Run], Any]
+    show: Callable[[Any], str]
+    #: The value exists only with a schedule: "none" for a run without one.
+    schedule: bool = True
+    #: Text: the median row shows the most common value, the ratio row a dash.
+    text: bool = False
+    #: A ratio to greedy says something (not for the bound, which all methods share).
+    ratio: bool = True
+
+
+COLUMNS: list[Column] = [
+    Column("scheduled", lambda r: r.scheduled, fmt_int),
+    Column("prio-wtd unscheduled", lambda r: r.unscheduled_priority, fmt_int),
+    Column("prio-wtd wait (min)", lambda r: r.access_wait, fmt_int),
+    Column("idle gap (min)", lambda r: r.idle_gap, fmt_int),
+    Column("objective", lambda r: r.objective, fmt_int),
+    Column("first feasible (s)", lambda r: r.time_to_first_s, fmt_s),
+    Column("wall (s)", lambda r: r.wall_time_s, fmt_s, schedule=False),
+    Column("bound", lambda r: r.bound, fmt_int, schedule=False, ratio=False),
+    Column(
+        "bound source", lambda r: r.bound_source, fmt_text, schedule=False, text=True, ratio=False
+    ),
+    Column("gap to bound", lambda r: r.gap, fmt_pct),
 ]
+
+
+def cell(column: Column, run: Run) -> str:
+    if column.schedule and not run.found:
+        return "none"
+    return column.show(column.value(run))
+
+
+def median_cell(column: Column, runs: list[Run]) -> str:
+    counted = [run for run in runs if run.found or not column.schedule]
+    if not counted:
+        return "none"
+    if column.text:
+        return column.show(Counter(column.value(run) for run in counted).most_common(1)[0][0])
+    return column.show(median([column.value(run) for run in counted]))
+
+
+def median_label(method: str, runs: list[Run]) -> str:
+    found = sum(run.found for run in runs)
+    if found == len(runs):
+        return f"{method} (median of {len(runs)})"
+    return f"{method} (median of {found} schedules in {len(runs)} runs)"
 
 
 def markdown_table(header: list[str], rows: list[list[str]]) -> list[str]:
@@ -279,34 +410,158 @@ def text_table(header: list[str], rows: list[list[str]]) -> list[str]:
     return lines
 
 
+Table = tuple[list[str], list[list[str]]]
+
+
 @dataclass(slots=True)
 class Tables:
-    per_repeat: tuple[list[str], list[list[str]]]
-    medians: tuple[list[str], list[list[str]]]
-    ratios: tuple[list[str], list[list[str]]]
+    per_repeat: Table
+    medians: Table
+    ratios: Table
 
 
 def tables(instance: Instance) -> Tables:
-    header = ["method", *[c[0] for c in COLUMNS]]
+    header = ["method", *[c.header for c in COLUMNS]]
     per_repeat = [
-        [f"{run.method} (seed {run.repeat})", *[f(get(run)) for _, get, f in COLUMNS]]
-        for run in instance.runs
+        [f"{run.method} (seed {run.repeat})", *[cell(c, run) for c in COLUMNS]]
+        for run in sorted(instance.runs, key=lambda r: (r.repeat, METHODS.index(r.method)))
     ]
     medians = [
         [
-            f"{method} (median of {len(instance.of(method))})",
-            *[f(median([get(r) for r in instance.of(method)])) for _, get, f in COLUMNS],
+            median_label(method, instance.of(method)),
+            *[median_cell(c, instance.of(method)) for c in COLUMNS],
         ]
-        for method in ("greedy", "engine")
+        for method in instance.methods
     ]
-    pairs = list(zip(instance.of("engine"), instance.of("greedy"), strict=True))
-    ratio_row = ["engine/greedy (median ratio)"]
-    for name, get, _f in COLUMNS:
-        if name == "bound":  # the same bound for both methods: its ratio says nothing
-            ratio_row.append("—")
+    ratio_rows = []
+    for method in instance.methods:
+        if method == "greedy":
             continue
-        ratio_row.append(fmt_ratio(median([ratio(get(e), get(g)) for e, g in pairs])))
-    return Tables((header, per_repeat), (header, medians), (header, [ratio_row]))
+        pairs = list(zip(instance.of(method), instance.of("greedy"), strict=True))
+        row = [f"{method}/greedy (median ratio)"]
+        for column in COLUMNS:
+            if not column.ratio:
+                row.append("—")
+                continue
+            ratios = [
+                ratio(column.value(m), column.value(g))
+                for m, g in pairs
+                if m.found or not column.schedule
+            ]
+            row.append("none" if not ratios else fmt_ratio(median(ratios)))
+        ratio_rows.append(row)
+    return Tables((header, per_repeat), (header, medians), (header, ratio_rows))
+
+
+SUMMARY_HEADER = [
+    "instance",
+    "method",
+    "scheduled / requests",
+    "prio-wtd unscheduled",
+    "prio-wtd wait (min)",
+    "idle gap (min)",
+    "objective",
+    "first feasible (s)",
+    "wall (s)",
+    "bound",
+    "bound source",
+    "gap to bound",
+]
+#: Summary columns summed over the clinics of a family with several (XL).
+_ADDITIVE = ("scheduled", "prio-wtd unscheduled", "prio-wtd wait (min)", "idle gap (min)")
+
+
+def summary_rows(instances: list[Instance]) -> list[list[str]]:
+    """Medians of every instance and method; a sum row per method for multi-clinic families."""
+    by_name = {c.header: c for c in COLUMNS}
+    rows: list[list[str]] = []
+    for inst in instances:
+        for method in inst.methods:
+            runs = inst.of(method)
+            rows.append(
+                [
+                    inst.label,
+                    median_label(method, runs),
+                    f"{median_cell(by_name['scheduled'], runs)} / {inst.size.requests:,}",
+                    *[
+                        median_cell(by_name[h], runs)
+                        for h in (
+                            "prio-wtd unscheduled",
+                            "prio-wtd wait (min)",
+                            "idle gap (min)",
+                            "objective",
+                            "first feasible (s)",
+                            "wall (s)",
+                            "bound",
+                            "bound source",
+                            "gap to bound",
+                        )
+                    ],
+                ]
+            )
+    for family_name in dict.fromkeys(inst.family for inst in instances):
+        members = [inst for inst in instances if inst.family == family_name]
+        if len(members) < 2:
+            continue
+        for method in METHODS:
+            sums: list[str] = []
+            for header in (*_ADDITIVE, "objective"):
+                values = [
+                    median([by_name[header].value(r) for r in inst.of(method) if r.found])
+                    for inst in members
+                ]
+                present = [v for v in values if v is not None]
+                if not present:
+                    sums.append("none")
+                elif len(present) < len(values):
+                    sums.append(f"{fmt_int(sum(present))} ({len(present)}/{len(values)} found)")
+                else:
+                    sums.append(fmt_int(sum(present)))
+            if not any(inst.of(method) for inst in members):
+                continue
+            requests = sum(inst.size.requests for inst in members)
+            rows.append(
+                [
+                    f"{family_name}: sum of {len(members)} clinics",
+                    f"{method} (sum of medians)",
+                    f"{sums[0]} / {requests:,}",
+                    *sums[1:],
+                    *["—"] * 5,
+                ]
+            )
+    return rows
+
+
+SIZE_HEADER = [
+    "family",
+    "instance",
+    "providers (seeing patients)",
+    "rooms",
+    "requests",
+    "pinned",
+    "links",
+    "options",
+    "load",
+    "time limit (s)",
+]
+
+
+def size_table_rows(instances: list[Instance]) -> list[list[str]]:
+    return [
+        [
+            inst.family,
+            inst.label,
+            f"{inst.size.providers} ({inst.size.seeing})",
+            str(inst.size.rooms),
+            f"{inst.size.requests:,}",
+            str(inst.size.pinned),
+            str(inst.size.links),
+            f"{inst.size.options:,}",
+            f"{inst.size.load:.3f}",
+            f"{inst.time_limit:g}",
+        ]
+        for inst in instances
+    ]
 
 
 @dataclass(slots=True)
@@ -319,6 +574,11 @@ class Target:
         return f"{'PASS' if self.passed else 'FAIL'}  {self.name}: {self.detail}"
 
 
+def _objective(run: Run) -> int:
+    assert run.objective is not None
+    return run.objective
+
+
 def targets(instance: Instance) -> list[Target]:
     engine, greedy = instance.of("engine"), instance.of("greedy")
     pairs = list(zip(engine, greedy, strict=True))
@@ -326,10 +586,10 @@ def targets(instance: Instance) -> list[Target]:
     firsts = [e.time_to_first_s for e in engine]
     first_median = median(firsts)
     worst = max((f for f in firsts if f is not None), default=None)
-    not_worse = sum(e.objective <= g.objective for e, g in pairs)
-    fewer = sum(e.unscheduled_priority <= g.unscheduled_priority for e, g in pairs)
-    strictly = sum(e.objective < g.objective for e, g in pairs)
-    return [
+    not_worse = sum(_objective(e) <= _objective(g) for e, g in pairs)
+    fewer = sum((e.unscheduled_priority or 0) <= (g.unscheduled_priority or 0) for e, g in pairs)
+    strictly = sum(_objective(e) < _objective(g) for e, g in pairs)
+    out = [
         Target(
             f"first feasible < {FIRST_FEASIBLE_TARGET_S:g} s (engine's time_to_first_s)",
             first_median is not None and first_median < FIRST_FEASIBLE_TARGET_S,
@@ -352,6 +612,20 @@ def targets(instance: Instance) -> list[Target]:
             f"{fmt_ratio(median([ratio(e.objective, g.objective) for e, g in pairs]))}",
         ),
     ]
+    baseline = instance.of("baseline")
+    if baseline:
+        against = list(zip(engine, baseline, strict=True))
+        beaten = sum(not b.found or _objective(e) <= _objective(b) for e, b in against)
+        found = sum(b.found for b in baseline)
+        out.append(
+            Target(
+                "engine objective ≤ baseline objective (or the baseline found none)",
+                beaten == len(against),
+                f"{beaten}/{len(against)} repeats; the baseline found a schedule in "
+                f"{found}/{len(baseline)}",
+            )
+        )
+    return out
 
 
 def remarks(instance: Instance) -> list[str]:
@@ -360,42 +634,66 @@ def remarks(instance: Instance) -> list[str]:
     for run in instance.runs:
         if not run.valid:
             out.append(
-                f"VALIDATION FAILED: {run.method}, instance seed {instance.seed}, "
+                f"VALIDATION FAILED: {run.method}, {instance.label}, "
                 f"solver seed {run.repeat}: {run.validation}"
             )
-        if run.bound is not None and run.bound > run.objective:
+        if run.bound is not None and run.objective is not None and run.bound > run.objective:
             out.append(
                 f"BOUND ABOVE OBJECTIVE: {run.method}, solver seed {run.repeat}: bound "
                 f"{run.bound:,} > objective {run.objective:,} ({run.bound_source}): "
                 "the bound is not valid"
             )
     for e, g in zip(instance.of("engine"), instance.of("greedy"), strict=True):
-        if e.objective > g.objective:
+        if _objective(e) > _objective(g):
             out.append(
-                f"ENGINE WORSE THAN GREEDY: instance seed {instance.seed}, solver seed "
+                f"ENGINE WORSE THAN GREEDY: {instance.label}, solver seed "
                 f"{e.repeat}: {e.objective:,} > {g.objective:,}"
             )
-    greedy_objectives = {g.objective for g in instance.of("greedy")}
+    greedy_objectives = {_objective(g) for g in instance.of("greedy")}
     if len(greedy_objectives) > 1:
         out.append(f"greedy is not deterministic across repeats: {sorted(greedy_objectives)}")
+    for b in instance.of("baseline"):
+        if not b.found:
+            out.append(
+                f"baseline, solver seed {b.repeat}: {b.validation} within "
+                f"{instance.time_limit:g} s (model built in {b.stats.get('model_build_s')} s)"
+            )
     return out
 
 
-def engine_stats(instance: Instance) -> list[str]:
-    keys = (
-        "status",
-        "greedy_s",
-        "full_model",
-        "cpsat_status",
-        "model_build_s",
-        "lns_iterations",
-        "lns_improvements",
-        "lns_final_providers",
-        "solver_bound",
-        "baseline_objective",
-    )
+ENGINE_KEYS = (
+    "status",
+    "greedy_s",
+    "full_model",
+    "cpsat_status",
+    "model_build_s",
+    "lns_iterations",
+    "lns_improvements",
+    "lns_final_providers",
+    "lp_bound",
+    "lp_s",
+    "solver_bound",
+    "bound_source",
+    "baseline_objective",
+)
+BASELINE_KEYS = (
+    "status",
+    "cpsat_status",
+    "model_build_s",
+    "cpsat_time_limit_s",
+    "cpsat_wall_s",
+    "variables",
+    "constraints",
+    "options",
+    "solutions",
+    "cpsat_objective",
+    "solver_bound",
+)
+
+
+def method_stats(instance: Instance, method: str, keys: tuple[str, ...]) -> list[str]:
     lines = []
-    for run in instance.of("engine"):
+    for run in instance.of(method):
         shown = ", ".join(f"{k}={run.stats[k]}" for k in keys if k in run.stats)
         lines.append(f"solver seed {run.repeat}: {shown}")
     return lines
@@ -421,6 +719,14 @@ def machine() -> dict[str, str]:
         load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     except OSError:
         load = "n/a"
+    memory = "unknown"
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                memory = f"{int(line.split()[1]) / 2**20:.1f} GiB"
+                break
+    except (OSError, ValueError):
+        pass
 
     def version(package: str) -> str:
         try:
@@ -444,6 +750,7 @@ def machine() -> dict[str, str]:
     return {
         "CPU": cpu,
         "cores": f"{os.cpu_count()} logical, {usable} usable by this process",
+        "memory": memory,
         "load average (1, 5, 15 min) at start": load,
         "OS": platform.platform(),
         "Python": platform.python_version(),
@@ -455,13 +762,58 @@ def machine() -> dict[str, str]:
     }
 
 
+def protocol(args: argparse.Namespace) -> list[str]:
+    if args.family:
+        instances = (
+            f"- Instances: families {', '.join(args.family)} of `benchmarks/instances.py` "
+            f"(`family(name, seed)`) for family seeds {args.seeds}; sizes below."
+        )
+    else:
+        instances = f"- Instances: `demo_problem(seed)` for seeds {args.seeds}."
+    limits = f"{args.time_limit:g} s" + (
+        " (" + ", ".join(f"{k}: {v:g} s" for k, v in args.time_limits.items()) + ")"
+        if args.time_limits
+        else ""
+    )
+    baseline = (
+        ""
+        if args.no_baseline
+        else ", the straightforward CP-SAT model (`benchmarks/baseline_cpsat.py`: "
+        "`solve_baseline(problem, time_limit_s=T, workers="
+        f"{args.workers}, seed=i)`, default CP-SAT parameters otherwise)"
+    )
+    return [
+        instances,
+        f"- Time limit T per solve: {limits}; the LP bound: "
+        + ("skipped (`--no-lp`)." if args.no_lp else f"{args.lp_time_limit:g} s."),
+        f"- Repeats: {args.repeats}; repeat *i* uses solver seed *i*. In each repeat the greedy "
+        f"construction (`SolveOptions(use_cpsat=False)`){baseline} and the engine "
+        f"(`SolveOptions(time_limit_s=T, workers={args.workers}, seed=i)`) run back to back on "
+        "the same problem.",
+        "- Every schedule is checked by `psr_sched.validate` (no violation, recomputed terms "
+        'equal `result.terms`). A baseline run without a schedule is shown as "none".',
+        "- Headline numbers are medians over repeats; ratios are method/greedy of the same "
+        "repeat, then their median.",
+        "- Bound of a run: the larger of the instance's LP bound and the run's own proven "
+        "bound (`result.best_bound`; CP-SAT's for the baseline), with its source. "
+        "Gap to bound = (objective − bound) / objective.",
+        "",
+    ]
+
+
 def render(
     instances: list[Instance], args: argparse.Namespace, host: dict[str, str], command: str
 ) -> tuple[str, str, int]:
     """The console report, the markdown report and the exit status."""
     console: list[str] = []
+    methods = " vs ".join(
+        m if m != "baseline" else "straightforward CP-SAT"
+        for m in METHODS
+        if not (m == "baseline" and args.no_baseline)
+    )
+    what = "the demo week" if not args.family else f"instance families {', '.join(args.family)}"
     md: list[str] = [
-        "# psr_sched: greedy construction vs engine on the demo week",
+        f"# psr_sched: {methods.replace('greedy', 'greedy construction')} on {what}",
         "",
         f"Generated {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC by `benchmarks/compare.py`.",
         "",
@@ -477,35 +829,37 @@ def render(
         "",
         "## Protocol",
         "",
-        f"- Instances: `demo_problem(seed)` for seeds {args.seeds}.",
-        f"- Repeats: {args.repeats}; repeat *i* uses solver seed *i*. In each repeat the greedy "
-        "construction (`SolveOptions(use_cpsat=False)`) and the engine "
-        f"(`SolveOptions(time_limit_s={args.time_limit:g}, workers={args.workers}, seed=i)`) "
-        "run back to back on the same problem.",
-        "- Every schedule is checked by `psr_sched.validate` (no violation, recomputed terms "
-        "equal `result.terms`).",
-        "- Headline numbers are medians over repeats; ratios are engine/greedy of the same "
-        "repeat, then their median.",
-        "- Gap to bound = (objective − bound) / objective.",
+        *protocol(args),
+        "## Instances",
+        "",
+        *markdown_table(SIZE_HEADER, size_table_rows(instances)),
+        "",
+        "Providers: the roster, financial counselor included (in brackets, those with at least "
+        "one candidate option). Load: requested / session minutes. Links: same-day sequences "
+        "and follow-ups.",
+        "",
+        "## Summary (medians over repeats)",
+        "",
+        *markdown_table(SUMMARY_HEADER, summary_rows(instances)),
         "",
     ]
     exit_code = 0
     for inst in instances:
         t = tables(inst)
         title = (
-            f"demo_problem({inst.seed}) — {inst.name}: {inst.requests} requests, "
-            f"{inst.options:,} candidate options"
+            f"{inst.label} — {inst.name}: {inst.size.requests:,} requests, "
+            f"{inst.size.options:,} candidate options, time limit {inst.time_limit:g} s"
         )
         b = inst.bound
         if b.value is not None:
             bound_line = (
-                f"Lower bound {fmt_int(b.value)} from {b.source}, computed once in "
-                f"{fmt_s(b.wall_time_s)} s."
+                f"LP lower bound {fmt_int(b.value)} from {b.source}, computed once in "
+                f"{fmt_s(b.wall_time_s)} s; a run's own bound replaces it when larger."
             )
         else:
             bound_line = (
-                f"No LP bound available: {b.note}. The bound column falls back to "
-                "result.best_bound (the solver's own bound; n/a when it has none)."
+                f"No LP bound: {b.note}. The bound column is each run's own proven bound "
+                "(result.best_bound; n/a when it has none)."
             )
         checks = targets(inst)
         notes = remarks(inst)
@@ -515,21 +869,28 @@ def render(
         console += ["", "=" * 100, title, "=" * 100, bound_line, ""]
         console += ["Per repeat:", *text_table(*t.per_repeat), ""]
         console += ["Medians over repeats:", *text_table(*t.medians), ""]
-        console += ["Ratios engine/greedy:", *text_table(*t.ratios), ""]
+        console += ["Ratios to greedy:", *text_table(*t.ratios), ""]
         console += ["Targets:", *[c.line() for c in checks], ""]
-        console += ["Engine statistics:", *engine_stats(inst)]
+        console += ["Engine statistics:", *method_stats(inst, "engine", ENGINE_KEYS)]
+        if inst.of("baseline"):
+            console += ["Baseline statistics:", *method_stats(inst, "baseline", BASELINE_KEYS)]
         console += ["", "Remarks:", *(notes or ["none"])]
 
         md += [f"## {title}", "", bound_line, ""]
         md += ["### Medians over repeats", "", *markdown_table(*t.medians), ""]
-        md += ["### Ratios engine/greedy (median of per-repeat ratios)", ""]
+        md += ["### Ratios to greedy (median of per-repeat ratios)", ""]
         md += [*markdown_table(*t.ratios), ""]
         md += ["### Targets", "", *[f"- **{c.line()[:4]}** {c.line()[6:]}" for c in checks], ""]
         md += ["### Per repeat", "", *markdown_table(*t.per_repeat), ""]
-        md += ["### Engine statistics", "", *[f"- {line}" for line in engine_stats(inst)], ""]
+        md += ["### Engine statistics", ""]
+        md += [*[f"- {line}" for line in method_stats(inst, "engine", ENGINE_KEYS)], ""]
+        if inst.of("baseline"):
+            md += ["### Baseline statistics", ""]
+            md += [*[f"- {line}" for line in method_stats(inst, "baseline", BASELINE_KEYS)], ""]
         md += ["### Validation and remarks", ""]
         valid = sum(run.valid for run in inst.runs)
-        md += [f"- {valid}/{len(inst.runs)} schedules validated."]
+        found = sum(run.found for run in inst.runs)
+        md += [f"- {valid}/{len(inst.runs)} runs validated ({found} with a schedule)."]
         md += [f"- {note}" for note in notes]
         md += [""]
     return "\n".join(console), "\n".join(md), exit_code
@@ -538,12 +899,59 @@ def render(
 # -- entry point --------------------------------------------------------------------------
 
 
+def _families(text: str) -> list[str]:
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = [name for name in names if name not in FAMILIES]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"unknown family {', '.join(unknown) or '(none given)'}; known: {', '.join(FAMILIES)}"
+        )
+    return names
+
+
+def _time_limits(text: str) -> dict[str, float]:
+    limits: dict[str, float] = {}
+    for item in text.split(","):
+        if not item.strip():
+            continue
+        name, sep, value = item.partition("=")
+        name = name.strip()
+        if not sep or (name not in FAMILIES and name != DEMO):
+            raise argparse.ArgumentTypeError(
+                f"{item!r}: expected FAMILY=SECONDS with FAMILY one of "
+                f"{', '.join([*FAMILIES, DEMO])}"
+            )
+        try:
+            seconds = float(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{item!r}: {value!r} is not a number") from None
+        if seconds <= 0:
+            raise argparse.ArgumentTypeError(f"{item!r}: the time limit must be positive")
+        limits[name] = seconds
+    return limits
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks.compare",
-        description="Greedy construction vs the engine on the demo week.",
+        description="Greedy construction vs straightforward CP-SAT vs the engine.",
     )
-    parser.add_argument("--time-limit", type=float, default=60.0, help="engine limit, seconds")
+    parser.add_argument(
+        "--family",
+        type=_families,
+        default=None,
+        help=f"comma-separated instance families ({', '.join(FAMILIES)}); default: the demo week",
+    )
+    parser.add_argument(
+        "--time-limit", type=float, default=60.0, help="baseline and engine limit, seconds"
+    )
+    parser.add_argument(
+        "--time-limits",
+        type=_time_limits,
+        default={},
+        help="per-family limits overriding --time-limit, e.g. S=10,M=60,L=120,M-over=60 "
+        f"('{DEMO}' for the demo week)",
+    )
     parser.add_argument("--repeats", type=int, default=3, help="solver seeds 0..repeats-1")
     parser.add_argument("--workers", type=int, default=2, help="CP-SAT workers")
     parser.add_argument(
@@ -551,12 +959,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         type=lambda text: [int(s) for s in text.split(",") if s.strip()],
         nargs="+",
         default=[[0]],
-        help="demo instance seeds, e.g. --seeds 0 1 or --seeds 0,1",
+        help="demo instance seeds, or family seeds with --family; --seeds 0 1 or --seeds 0,1",
     )
     parser.add_argument(
         "--lp-time-limit", type=float, default=60.0, help="time limit of the LP bound, seconds"
     )
     parser.add_argument("--no-lp", action="store_true", help="skip the LP bound")
+    parser.add_argument(
+        "--no-baseline", action="store_true", help="skip the straightforward CP-SAT model"
+    )
     parser.add_argument(
         "--out", type=Path, default=Path("benchmarks/RESULTS.md"), help="markdown report"
     )
@@ -564,7 +975,25 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args.seeds = [seed for group in args.seeds for seed in group]
     if args.repeats < 1:
         parser.error("--repeats must be at least 1")
+    if args.time_limit <= 0:
+        parser.error("--time-limit must be positive")
     return args
+
+
+def problems(args: argparse.Namespace) -> list[tuple[str, str, Problem]]:
+    """(family, label, problem) of every instance, in the order they run."""
+    if not args.family:
+        return [(DEMO, f"demo_problem({seed})", demo_problem(seed)) for seed in args.seeds]
+    out = []
+    for name in args.family:
+        for seed in args.seeds:
+            generated = family(name, seed).problems
+            for k, problem in enumerate(generated):
+                label = f"{name} seed {seed}"
+                if len(generated) > 1:
+                    label += f" clinic {k + 1:02d}"
+                out.append((name, label, problem))
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -575,7 +1004,10 @@ def main(argv: list[str] | None = None) -> int:
     say(f"$ {command}")
     for key, value in host.items():
         say(f"{key}: {value}")
-    instances = [run_instance(seed, args) for seed in args.seeds]
+    instances = [
+        run_instance(problem, family_name, label, args)
+        for family_name, label, problem in problems(args)
+    ]
     console, md, exit_code = render(instances, args, host, command)
     say(console)
     args.out.parent.mkdir(parents=True, exist_ok=True)
