@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 
@@ -32,6 +33,11 @@ _FULL_MODEL_MAX_OPTIONS = 30_000
 _FULL_MODEL_ONLY_OPTIONS = 5_000
 #: LP relaxation: 30-minute start slots up to this many options, 60-minute slots above.
 _LP_FINE_MAX_OPTIONS = 15_000
+#: A finer LP is solved only when this many times the last LP's time is left of its share.
+_LP_REFINE_FACTOR = 4.0
+#: LP-guided constructions with noisy mean starts after the first, and the noise (minutes).
+_GUIDED_TRIES = 8
+_GUIDED_NOISE_MINUTES = 60.0
 #: Seconds kept back at the end to fill gaps, assign rooms and build the result.
 _RESERVE_S = 0.5
 #: Time limit of one neighbourhood sub-solve, and providers per neighbourhood.
@@ -337,49 +343,82 @@ class Engine:
     # -- phases ---------------------------------------------------------------------------
 
     def _relaxation(self) -> None:
-        """The time-indexed LP: a proven bound, and an LP-guided construction that replaces
-        the incumbent when it is better.
+        """The time-indexed LP: a proven bound, and LP-guided constructions that replace the
+        incumbent when better.
 
-        In deterministic mode the guide is used only from the LP optimum, so that a run the
-        wall clock cut short does not change the schedule (the stats say so).
+        The LP starts with 60-minute slots on large problems (30-minute ones on smaller) and
+        is solved again with finer slots (down to the grain) while the share of the time
+        limit allows; the best bound is kept and the finest solved LP guides.  The guided
+        construction runs once as the LP orders it and ``_GUIDED_TRIES`` more times with
+        each mean start moved by Gaussian noise of ``_GUIDED_NOISE_MINUTES`` (a randomized
+        rounding of the LP's order).  In deterministic mode only the first LP is solved and
+        its guide is used only from the LP optimum, so that a run the wall clock cut short
+        does not change the schedule (the stats say so).
         """
-        slot = 30 if len(self.cand.options) <= _LP_FINE_MAX_OPTIONS else 60
+        grain = self.cand.grain
+        first = 30 if len(self.cand.options) <= _LP_FINE_MAX_OPTIONS else 60
+        slots = [m for m in (60, 30, 15, 10, 5) if m <= first and m % grain == 0] or [grain]
         budget = min(
             self._time_left() * self.options.lp_share, self.clock.left() - _RESERVE_S - 0.1
         )
         self.lp_allotted_s = self.options.time_limit_s * self.options.lp_share
-        self.lp = lp_lower_bound(
-            self.problem,
-            self.cand,
-            slot_minutes=slot,
-            time_limit_s=max(0.05, budget),
-            placement=self.incumbent.placement,
-        )
-        if self.lp is None:
+        deadline = self.clock.elapsed() + budget
+        best: LowerBound | None = None
+        guide = None
+        for slot in slots:
+            left = deadline - self.clock.elapsed()
+            if best is not None and (
+                self.options.deterministic
+                or not best.lp_optimal
+                or left < _LP_REFINE_FACTOR * best.wall_time_s
+            ):
+                break
+            lb = lp_lower_bound(
+                self.problem,
+                self.cand,
+                slot_minutes=slot,
+                time_limit_s=max(0.05, left),
+                placement=self.incumbent.placement,
+            )
+            if lb is None:
+                break
+            self.stats[f"lp_{slot}min"] = [lb.value, round(lb.wall_time_s, 3), lb.lp_optimal]
+            if best is None or lb.value > best.value or lb.lp_optimal:
+                guide = lb.guide if lb.guide is not None else guide
+            if best is None or lb.value > best.value:
+                best = lb
+        self.lp = best
+        if best is None:
             self.stats["lp"] = "no LP solved"
             return
-        lp = self.lp
-        self.stats["lp_bound"] = lp.value
-        self.stats["lp_s"] = round(lp.wall_time_s, 3)
-        self.stats["lp_optimal"] = lp.lp_optimal
-        self.stats["lp_rounds"] = lp.rounds
-        guide = lp.guide
+        self.stats["lp_bound"] = best.value
+        self.stats["lp_optimal"] = best.lp_optimal
         if guide is None:
             return
-        if self.options.deterministic and not lp.lp_optimal:
+        if self.options.deterministic and not guide.lp_optimal:
             self.stats["deterministic_run_cut_by_wall_clock"] = True
             return
-        placement = guided(self.problem, self.cand, guide, self.core)
-        objective = self._objective(placement)
-        self.stats["lp_guided_objective"] = objective
-        if objective < self.incumbent.objective and (
-            not self.dominating
-            or _unscheduled_priority(self.problem, placement)
-            <= _unscheduled_priority(self.problem, self.incumbent.placement)
-        ):
-            self.incumbent.placement = placement
-            self.incumbent.objective = objective
-            self._progress("lp-guided", lp.value)
+        noise = _GUIDED_NOISE_MINUTES / grain
+        tries = []
+        for attempt in range(_GUIDED_TRIES + 1):
+            if attempt and self.clock.left() < _RESERVE_S + 0.5:
+                break
+            trial = guide
+            if attempt:
+                moved = guide.start + self.rng.normal(0.0, noise, len(guide.start))
+                trial = dataclasses.replace(guide, start=moved)
+            placement = guided(self.problem, self.cand, trial, self.core)
+            objective = self._objective(placement)
+            tries.append(objective)
+            if objective < self.incumbent.objective and (
+                not self.dominating
+                or _unscheduled_priority(self.problem, placement)
+                <= _unscheduled_priority(self.problem, self.incumbent.placement)
+            ):
+                self.incumbent.placement = placement
+                self.incumbent.objective = objective
+                self._progress("lp-guided", best.value)
+        self.stats["lp_guided_objectives"] = tries
 
     def _full_model(self) -> None:
         t_build = time.perf_counter()
