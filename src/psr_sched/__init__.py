@@ -2,8 +2,10 @@
 
 Build a :class:`Problem` from clinic resources and appointment requests, call
 :func:`solve`, read the :class:`Result` as DataFrames, and check it with :func:`validate`.
+:func:`solve_many` solves many clinics in parallel (a process pool, any executor, or Dask).
 """
 
+from psr_sched.batch import BatchItem, solve_many
 from psr_sched.domain import (
     DEFAULT_WEIGHTS,
     AppointmentRequest,
@@ -43,6 +45,7 @@ __all__ = [
     "DEFAULT_WEIGHTS",
     "AppointmentRequest",
     "Assignment",
+    "BatchItem",
     "BeforeVisit",
     "DatedHours",
     "FollowUp",
@@ -76,6 +79,7 @@ __all__ = [
     "log_progress",
     "parse_problem",
     "solve",
+    "solve_many",
     "validate",
     "weekly_sessions",
 ]

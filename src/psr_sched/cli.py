@@ -1,4 +1,4 @@
-"""The ``psr-sched`` command: demo, solve, validate, report, whatif, schema."""
+"""The ``psr-sched`` command: demo, solve, batch, validate, report, whatif, schema."""
 
 from __future__ import annotations
 
@@ -6,12 +6,14 @@ import argparse
 import json
 import logging
 import os
+import re
 import shutil
 import sys
 import tempfile
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -20,6 +22,9 @@ from psr_sched.errors import ProblemError
 from psr_sched.problem import Problem, load_problem
 from psr_sched.result import Result
 from psr_sched.solver import Progress, SolveOptions, solve
+
+if TYPE_CHECKING:
+    from psr_sched.batch import BatchItem
 
 EXIT_OK = 0
 EXIT_INVALID = 1
@@ -350,6 +355,156 @@ def _cmd_whatif(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _problem_files(folder: str) -> list[Path]:
+    """The ``*.json`` files of the batch's input folder (not hidden ones), sorted by name."""
+    path = Path(folder)
+    if not path.is_dir():
+        raise _UserError(f"{folder}: no such folder")
+    try:
+        files = sorted(p for p in path.glob("*.json") if p.is_file() and not p.name.startswith("."))
+    except OSError as exc:
+        raise _UserError(f"cannot read {folder}: {exc.strerror}") from None
+    if not files:
+        raise _UserError(f"{folder}: no *.json problem files")
+    return files
+
+
+def _one_line(message: str) -> str:
+    """The first line of a (possibly multi-line) error, and how many more follow."""
+    lines = [line for line in message.splitlines() if line.strip()]
+    if len(lines) <= 1:
+        return message.strip()
+    more = len(lines) - 1
+    tail = re.fullmatch(r"\.\.\. and (\d+) more", lines[-1].strip())
+    if tail:
+        more += int(tail.group(1)) - 1
+    return f"{lines[0]} (and {more} more)"
+
+
+def _dask_client(address: str) -> Any:
+    """A ``dask.distributed`` client connected to ``address``; one clear line if not."""
+    import importlib
+
+    try:  # imported by name: Dask is an optional dependency
+        distributed = importlib.import_module("distributed")
+    except ImportError:
+        raise _UserError(
+            "--dask-scheduler needs dask.distributed: pip install 'psr_sched[dask]'"
+        ) from None
+    try:
+        return distributed.Client(address, timeout=_DASK_CONNECT_TIMEOUT_S)
+    except (OSError, TimeoutError, ValueError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise _UserError(f"cannot connect to the Dask scheduler at {address}: {reason}") from None
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "es" if word.endswith("s") else "s")
+
+
+#: Seconds ``psr-sched batch --dask-scheduler`` waits for the scheduler to answer.
+_DASK_CONNECT_TIMEOUT_S = 10
+
+
+def _cmd_batch(args: argparse.Namespace) -> int:
+    from psr_sched.batch import (
+        batch_frame,
+        check_folder_names,
+        default_processes,
+        peak_memory_mib,
+        solve_many,
+        write_batch,
+    )
+
+    options = _options(args, quiet=True)
+    if args.jobs is not None and args.jobs < 1:
+        raise _UserError(f"--jobs must be at least 1, got {args.jobs}")
+    if args.jobs is not None and args.dask_scheduler is not None:
+        raise _UserError("--jobs sets the local process pool; it does not go with --dask-scheduler")
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise _UserError(f"{args.out}: exists and is not a folder")
+    # Every input is read and checked before anything is solved or written.
+    problems: dict[str, Problem] = {}
+    for path in _problem_files(args.input_dir):
+        try:
+            problems[path.stem] = load_problem(path)
+        except ProblemError as exc:
+            message = _one_line(str(exc))
+            raise _UserError(message if str(path) in message else f"{path}: {message}") from None
+    try:
+        check_folder_names(problems)
+    except ValueError as exc:
+        raise _UserError(f"{args.input_dir}: {exc}") from None
+    client = None if args.dask_scheduler is None else _dask_client(args.dask_scheduler)
+    try:
+        if client is None:
+            jobs = args.jobs or default_processes(len(problems), options.workers)
+            processes = min(jobs, len(problems))
+            where = f"{_count(processes, 'process')} × {_count(options.workers, 'CP-SAT worker')}"
+        else:
+            where = (
+                f"the Dask cluster at {args.dask_scheduler}, "
+                f"{_count(options.workers, 'CP-SAT worker')} per solve"
+            )
+        requests = sum(len(p.requests) for p in problems.values())
+        if not args.quiet:
+            print(
+                f"solving {len(problems)} clinics ({requests:,} requests) on {where}, "
+                f"time limit {options.time_limit_s:g}s each",
+                file=sys.stderr,
+            )
+
+        def progress(item: BatchItem, done: int, total: int) -> None:
+            if args.quiet:
+                return
+            if item.result is None:
+                what = f"ERROR: {item.error}"
+            else:
+                what = (
+                    f"{item.result.status.value}, {len(item.result.assignments):,} scheduled, "
+                    f"{len(item.result.unscheduled):,} unscheduled, objective "
+                    f"{item.result.objective:,}"
+                )
+            seconds = "" if item.wall_time_s is None else f" in {item.wall_time_s:.1f}s"
+            print(f"  [{done}/{total}] {item.name}: {what}{seconds}", file=sys.stderr, flush=True)
+
+        items = solve_many(
+            problems,
+            options,
+            executor=client,
+            max_workers=None if client is not None else args.jobs,
+            progress=progress,
+        )
+    finally:
+        if client is not None:
+            client.close()
+    frame = batch_frame(items)
+    try:
+        written = write_batch(out, items)
+    except OSError as exc:
+        raise _UserError(f"cannot write to {args.out}: {exc.strerror}") from None
+    print(frame.drop(columns="error").to_string(index=False))
+    failed = [item for item in items if not item.ok]
+    for item in failed:
+        print(f"{item.name}: {item.error}")
+    memory = peak_memory_mib()
+    if memory is not None:
+        own, child = memory
+        where = (
+            "the Dask workers not counted"
+            if client is not None
+            else f"largest solver process {child:,.0f} MiB"
+        )
+        print(f"\npeak memory (max RSS): this process {own:,.0f} MiB, {where}")
+    print(
+        f"wrote {len(written) - 1} clinic folders and {written[-1].name} to "
+        f"{written[-1].parent}"
+        + (f"; {len(failed)} of {len(items)} clinics failed" if failed else "")
+    )
+    return EXIT_INVALID if failed else EXIT_OK
+
+
 def _cmd_schema(args: argparse.Namespace) -> int:
     print(json.dumps(Problem.model_json_schema(), indent=2))
     return EXIT_OK
@@ -445,6 +600,61 @@ def _parser() -> argparse.ArgumentParser:
     )
     whatif.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     whatif.set_defaults(func=_cmd_whatif)
+
+    batch = sub.add_parser(
+        "batch",
+        help="solve every *.json problem of a folder (many clinics), in parallel",
+        description="Solve every *.json problem file of INPUT_DIR (sorted by name).  Each "
+        "clinic's schedule.csv, unscheduled.csv and summary.json go to DIR/<file stem>/ as "
+        "with 'psr-sched solve', and DIR/batch_summary.csv gets one row per clinic.  Every "
+        "file is checked before anything is solved.  Exit status 0 when every clinic was "
+        "solved, 1 when some failed (their rows say why), 2 on bad input.",
+    )
+    batch.add_argument("input_dir", metavar="INPUT_DIR", help="folder of problem JSON files")
+    batch.add_argument(
+        "--out",
+        metavar="DIR",
+        required=True,
+        help="write DIR/<stem>/{schedule.csv,unscheduled.csv,summary.json} and "
+        "DIR/batch_summary.csv",
+    )
+    batch.add_argument(
+        "--time-limit",
+        type=float,
+        default=60.0,
+        metavar="S",
+        help="wall-clock limit of each clinic's solve in seconds (default 60)",
+    )
+    batch.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    batch.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="K",
+        help="CP-SAT workers of each solve (default 1: the cores go to solving clinics "
+        "side by side)",
+    )
+    batch.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        metavar="N",
+        help="clinics solved at once in local processes (default: cores // K, at least 1)",
+    )
+    batch.add_argument(
+        "--dask-scheduler",
+        metavar="ADDRESS",
+        default=None,
+        help="solve on this Dask cluster (e.g. tcp://10.0.0.5:8786) instead of local "
+        "processes; needs pip install 'psr_sched[dask]' here and psr_sched on the workers",
+    )
+    batch.add_argument(
+        "--deterministic",
+        action="store_true",
+        help="same problem, seed and workers give the same schedule",
+    )
+    batch.add_argument("--quiet", action="store_true", help="no progress lines")
+    batch.set_defaults(func=_cmd_batch)
 
     schema = sub.add_parser("schema", help="print the problem's JSON Schema")
     schema.set_defaults(func=_cmd_schema)
