@@ -124,8 +124,14 @@ class Instance:
         return [m for m in METHODS if self.of(m)]
 
 
-def lp_bound(problem: Problem, time_limit_s: float) -> Bound:
-    """The LP relaxation's bound, or a Bound without value saying why there is none."""
+def lp_bound(
+    problem: Problem, time_limit_s: float, slot_minutes: int | None = None, fine_minutes: int = 0
+) -> Bound:
+    """The LP relaxation's bound, or a Bound without value saying why there is none.
+
+    ``slot_minutes`` None picks the engine's first choice: 30-minute slots up to 15,000
+    options, 60-minute slots above.
+    """
     try:
         from psr_sched.solver.bound import lp_lower_bound
     except ImportError as exc:
@@ -133,7 +139,10 @@ def lp_bound(problem: Problem, time_limit_s: float) -> Bound:
     cand = build_candidates(problem)
     t0 = time.perf_counter()
     try:
-        lower = lp_lower_bound(problem, cand, time_limit_s=time_limit_s)
+        slot = slot_minutes or (30 if len(cand.options) <= 15_000 else 60)
+        lower = lp_lower_bound(
+            problem, cand, slot_minutes=slot, fine_minutes=fine_minutes, time_limit_s=time_limit_s
+        )
     except Exception as exc:  # a report: say what broke and go on with the solver's bound
         return Bound(
             None,
@@ -246,7 +255,7 @@ def run_instance(
         bound = Bound(None, "none", note="LP bound skipped (--no-lp)")
     else:
         say(f"  LP bound (limit {args.lp_time_limit:g} s) ...")
-        bound = lp_bound(problem, args.lp_time_limit)
+        bound = lp_bound(problem, args.lp_time_limit, args.lp_slot_minutes, args.lp_fine_minutes)
         say(
             f"  bound: {fmt_int(bound.value)} from {bound.source}"
             + (f" in {bound.wall_time_s:.1f} s" if bound.wall_time_s is not None else "")
@@ -963,6 +972,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--lp-time-limit", type=float, default=60.0, help="time limit of the LP bound, seconds"
+    )
+    parser.add_argument(
+        "--lp-slot-minutes",
+        type=int,
+        default=None,
+        help="start-slot length of the LP bound (default: 30 up to 15,000 options, else 60)",
+    )
+    parser.add_argument(
+        "--lp-fine-minutes",
+        type=int,
+        default=0,
+        help="one-grain LP slots this many minutes around each session start (default 0)"
     )
     parser.add_argument("--no-lp", action="store_true", help="skip the LP bound")
     parser.add_argument(

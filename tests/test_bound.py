@@ -355,3 +355,27 @@ def test_engine_reports_the_lp_bound_and_uses_its_guide() -> None:
     terms = evaluate(clinic, cand, placement)
     assert terms.total(clinic.weights) >= lb.value
     assert len(placement) + terms.unscheduled_count == len(clinic.requests)
+
+
+def test_fine_slots_at_session_starts_only_tighten() -> None:
+    # Two providers, one station checking in for 10 minutes: both cannot start at 08:00.
+    # One-grain slots around the session start see it; every bound stays valid.
+    exam = visit_type("EX", 30, room_kind="exam", check_in=10)
+    problem = make_problem(
+        providers=[provider("P1"), provider("P2")],
+        rooms=[room("X1"), room("X2")],
+        visit_types=[exam],
+        front_desk=desk(("07:30", "12:00", 1)),
+        requests=[request(f"R{i}", "EX", priority=1 + i % 2) for i in range(4)],
+        weights=Weights(idle_gap=0),
+    )
+    optimum = solve_checked(problem).objective
+    cand = build_candidates(problem)
+    previous = 0
+    for fine in (0, 15, 30):
+        lb = lp_lower_bound(problem, cand, slot_minutes=60, fine_minutes=fine)
+        assert lb is not None and lb.lp_optimal
+        assert previous <= lb.value <= optimum
+        previous = lb.value
+    assert lb.source == "lp-time-indexed-60min-fine30"
+    assert previous > lp_lower_bound(problem, cand, slot_minutes=60).value  # type: ignore[union-attr]

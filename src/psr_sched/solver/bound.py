@@ -148,6 +148,7 @@ def lp_lower_bound(
     slot_minutes: int = 30,
     time_limit_s: float = 60.0,
     placement: Mapping[int, tuple[int, int]] | None = None,
+    fine_minutes: int = 0,
 ) -> LowerBound | None:
     """A proven lower bound on the weighted objective from a time-indexed LP relaxation.
 
@@ -202,6 +203,11 @@ def lp_lower_bound(
     time_limit_s : float, optional
         Wall-clock limit of building and solving.  Default 60.  The build (about 1 s at
         60-minute and 3 s at 30-minute slots on the demo week) is not interrupted.
+    fine_minutes : int, optional
+        Besides, slots of one grain from this many minutes before to this many after
+        each provider block's start (rounded down to grains; 0, the default, for none):
+        there many starts compete for check-in stations and rooms, which coarse slots
+        cannot see.
     placement : mapping of int to (int, int), optional
         A known schedule (request index → option index and start grain, as from
         :func:`~psr_sched.solver.greedy.greedy`): its columns start in the first LP, which
@@ -218,8 +224,11 @@ def lp_lower_bound(
     if problem.weights.mode == "lexicographic":
         return None
     slot = max(1, slot_minutes // cand.grain)
+    fine = max(0, fine_minutes // cand.grain)
     source = f"lp-time-indexed-{slot * cand.grain}min"
-    relaxation = _Relaxation(problem, cand, slot)
+    if fine and slot > 1:
+        source += f"-fine{fine * cand.grain}"
+    relaxation = _Relaxation(problem, cand, slot, fine)
     relaxation.build()
     build_s = time.perf_counter() - t0
     n_cols, n_rows = relaxation.n_cols, relaxation.rows.count
@@ -325,10 +334,12 @@ class _Rows:
 class _Relaxation:
     """Columns, costs and rows of the LP, and its solve."""
 
-    def __init__(self, problem: Problem, cand: Candidates, slot: int) -> None:
+    def __init__(self, problem: Problem, cand: Candidates, slot: int, fine_grains: int = 0) -> None:
         self.problem = problem
         self.cand = cand
         self.slot = slot
+        self.fine_grains = fine_grains
+        self.boundaries = np.zeros(1, dtype=np.int64)
         self.grain = cand.grain
         self.weights = problem.weights
         self.rows = _Rows()
@@ -359,6 +370,7 @@ class _Relaxation:
     def _columns(self) -> None:
         """x columns of every option and slot (grouped by request), then u columns."""
         cand, problem, w = self.cand, self.problem, self.weights
+        self.boundaries = self._slot_boundaries()
         n_req = len(problem.requests)
         active = [o for r in range(n_req) for o in cand.by_request[r]]
         opts = [cand.options[o] for o in active]
@@ -373,16 +385,17 @@ class _Relaxation:
         opt_request = np.fromiter((o.request for o in opts), np.int64, n)
         lo = np.fromiter((o.lo for o in opts), np.int64, n)
         hi = np.fromiter((o.hi for o in opts), np.int64, n)
-        s = self.slot
-        count = hi // s - lo // s + 1
+        bnd = self.boundaries
+        first_slot = np.searchsorted(bnd, lo, side="right") - 1
+        count = np.searchsorted(bnd, hi, side="right") - first_slot
         self.opt_first = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(count, out=self.opt_first[1:])
         self.n_x = int(self.opt_first[-1])
         opt = np.repeat(np.arange(n, dtype=np.int64), count)
-        k = lo[opt] // s + np.arange(self.n_x, dtype=np.int64) - self.opt_first[opt]
+        k = first_slot[opt] + np.arange(self.n_x, dtype=np.int64) - self.opt_first[opt]
         self.x_opt = opt
-        self.x_min = np.maximum(lo[opt], k * s)  # first start grain of the slot
-        self.x_max = np.minimum(hi[opt], k * s + s - 1)  # last start grain of the slot
+        self.x_min = np.maximum(lo[opt], bnd[k])  # first start grain of the slot
+        self.x_max = np.minimum(hi[opt], bnd[k + 1] - 1)  # last start grain of the slot
         self.x_request = opt_request[opt]  # non-decreasing: columns grouped by request
         self.x_day = self.opt_day[opt]
         self.req_first = np.searchsorted(self.x_request, np.arange(n_req + 1))
@@ -398,6 +411,29 @@ class _Relaxation:
             elif r not in cand.pinned_option:
                 # A movable pin without a matching option is moved, placed or not.
                 self.constant += move
+
+    def _slot_boundaries(self) -> IntArray:
+        """First grains of the start slots: every ``slot`` grains from grain 0, and every
+        grain from ``fine_grains`` before to ``fine_grains`` after each provider block's
+        start, where starts crowd the check-in desk and the rooms."""
+        cand, s = self.cand, self.slot
+        last = max((o.hi for o in cand.options), default=0) + 1
+        points = [np.arange(0, last + s, s, dtype=np.int64)]
+        f = self.fine_grains
+        if f > 0 and cand.blocks:
+            starts = np.unique(np.array([b.start for b in cand.blocks], dtype=np.int64))
+            points.append((starts[:, None] + np.arange(-f, f + 1)[None, :]).ravel())
+        bnd = np.unique(np.concatenate(points))
+        bnd = bnd[bnd >= 0]
+        if bnd[-1] <= last:
+            bnd = np.append(bnd, last + 1)
+        return bnd
+
+    def _within(self, a: int, b: int) -> list[int]:
+        """Slot boundaries strictly between grains ``a`` and ``b``."""
+        bnd = self.boundaries
+        inside: list[int] = bnd[(bnd > a) & (bnd < b)].tolist()
+        return inside
 
     def guide(self, optimal: bool) -> LpGuide | None:
         """The last LP solution per request and option; None if no LP was solved."""
@@ -492,7 +528,7 @@ class _Relaxation:
 
     def _provider_energy(self) -> None:
         """Per provider and group of overlapping blocks of a date: energetic windows."""
-        cand, g, s = self.cand, self.grain, self.slot
+        cand, g = self.cand, self.grain
         by_key: dict[tuple[int, int], list[int]] = defaultdict(list)
         for b, block in enumerate(cand.blocks):
             by_key[(block.provider, block.day)].append(b)
@@ -518,7 +554,7 @@ class _Relaxation:
                 continue
             bounds = {p for span in group_spans for p in span}
             for a, b in group_spans:
-                bounds.update(range((a // s + 1) * s, b, s))
+                bounds.update(self._within(a, b))
             self._energetic(
                 cols,
                 np.zeros(len(cols), dtype=np.int64),
@@ -618,10 +654,11 @@ class _Relaxation:
         task_intervals: bool,
     ) -> None:
         """Energetic windows between slot boundaries over the span of the group's holds."""
-        g, step = self.grain, self.slot * self.grain
+        g = self.grain
         first = int((self.x_min[cols] * g + offset).min())
         last = int((self.x_max[cols] * g + offset + length).max())
-        bounds = sorted({first, last, *range((first // step + 1) * step, last, step)})
+        inner = [b * g for b in self._within(first // g, -(-last // g))]
+        bounds = sorted({first, last, *(b for b in inner if first < b < last)})
         self._energetic(
             cols,
             offset,
@@ -898,7 +935,11 @@ class _Relaxation:
             if i is None:
                 continue
             first = int(self.opt_first[i])
-            col = first + t // self.slot - int(self.x_min[first]) // self.slot
+            bnd = self.boundaries
+            col = first + int(
+                np.searchsorted(bnd, t, side="right")
+                - np.searchsorted(bnd, self.x_min[first], side="right")
+            )
             if first <= col < self.opt_first[i + 1]:
                 out.append(col)
         return np.array(out, dtype=np.int64)

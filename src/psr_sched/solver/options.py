@@ -59,7 +59,9 @@ class SolveOptions:
     use_cpsat : bool
         False returns the greedy construction only.
     lns : bool
-        Improve with large-neighbourhood search after the first CP-SAT phase.
+        Improve with large-neighbourhood search after the first CP-SAT phase.  Without
+        it the full model gets the whole time limit; above 30,000 options (where loading
+        it alone could overrun the limit) it is skipped and the constructions stand.
     lp : bool
         Solve the time-indexed LP relaxation (:mod:`psr_sched.solver.bound`) after the
         greedy construction, with up to ``lp_share`` of the time limit: its optimum is a

@@ -299,7 +299,7 @@ class Engine:
         ):
             self._relaxation()
         if self.options.use_cpsat and self.clock.left() > _RESERVE_S + 0.2:
-            if len(self.cand.options) <= _FULL_MODEL_MAX_OPTIONS or not self.options.lns:
+            if len(self.cand.options) <= _FULL_MODEL_MAX_OPTIONS:
                 self._full_model()
             else:
                 self.stats["full_model"] = "skipped: too many options"
