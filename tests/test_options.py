@@ -60,3 +60,20 @@ def test_bad_options_are_rejected() -> None:
         SolveOptions(time_limit_s=0)
     with pytest.raises(ValueError, match="workers"):
         SolveOptions(workers=0)
+
+
+def test_neighbourhood_sub_models_keep_the_incumbent_feasible(
+    clinic: Problem, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Force the neighbourhood search on a small clinic.  Every sub-model holds the
+    # incumbent, so none may be infeasible (linked partners left unscheduled stay in a
+    # sub-model and count in its "never more unscheduled" constraint).
+    import importlib
+
+    engine = importlib.import_module("psr_sched.solver.solve")
+    monkeypatch.setattr(engine, "_FULL_MODEL_MAX_OPTIONS", 0)
+    result = solve(clinic, SolveOptions(time_limit_s=6, workers=2, seed=1, lp=False))
+    assert validate(clinic, result).ok
+    outcomes = result.stats["lns_outcomes"]
+    assert isinstance(outcomes, dict) and sum(outcomes.values()) > 0
+    assert "INFEASIBLE" not in outcomes

@@ -472,6 +472,7 @@ class Engine:
         problem, cand = self.problem, self.cand
         iterations = improved = 0
         deterministic_used = 0.0
+        outcomes: dict[str, int] = {}
         budget = self._time_left() * _DETERMINISTIC_UNITS_PER_S
         while True:
             if self.options.deterministic and deterministic_used >= budget:
@@ -495,8 +496,12 @@ class Engine:
             sm = builder.build()
             add_hint(sm, problem, cand, self.incumbent.placement)
             if self.dominating:
+                # The term counts every request in the sub-model, free or not (linked
+                # partners stay in it even when fixed unscheduled).
                 unscheduled_now = sum(
-                    problem.requests[r].priority for r in free if r not in self.incumbent.placement
+                    problem.requests[r].priority
+                    for r in sm.requests
+                    if r not in self.incumbent.placement
                 )
                 sm.model.add(sm.terms["unscheduled_priority"] <= unscheduled_now)
             sm.model.minimize(sm.weighted)
@@ -514,6 +519,8 @@ class Engine:
             )
             status = solver.solve(sm.model)
             deterministic_used += solver.deterministic_time
+            name = solver.status_name(status)
+            outcomes[name] = outcomes.get(name, 0) + 1
             if status == cp_model.OPTIMAL:
                 self.lns_size = min(_LNS_PROVIDERS_MAX, self.lns_size + 1)
             else:
@@ -533,6 +540,7 @@ class Engine:
         self.stats["lns_iterations"] = iterations
         self.stats["lns_final_providers"] = self.lns_size
         self.stats["lns_improvements"] = improved
+        self.stats["lns_outcomes"] = outcomes
 
     def _choose_neighbourhood(self, iteration: int) -> tuple[set[int], set[tuple[int, int]]]:
         """Cells and the requests they free.
