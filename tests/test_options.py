@@ -77,3 +77,18 @@ def test_neighbourhood_sub_models_keep_the_incumbent_feasible(
     outcomes = result.stats["lns_outcomes"]
     assert isinstance(outcomes, dict) and sum(outcomes.values()) > 0
     assert "INFEASIBLE" not in outcomes
+
+
+def test_relative_gap_stops_at_the_lp_bound(
+    clinic: Problem, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib
+
+    engine = importlib.import_module("psr_sched.solver.solve")
+    monkeypatch.setattr(engine, "_FULL_MODEL_MAX_OPTIONS", 0)  # the neighbourhood search
+    result = solve(clinic, SolveOptions(time_limit_s=20, workers=2, relative_gap=0.5))
+    assert validate(clinic, result).ok
+    assert result.stats.get("stopped_at_relative_gap") is True
+    assert result.best_bound is not None
+    assert (result.objective - result.best_bound) / result.objective <= 0.5
+    assert result.wall_time_s < 15

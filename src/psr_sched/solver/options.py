@@ -51,7 +51,8 @@ class SolveOptions:
     seed : int
         Random seed of CP-SAT and of the neighbourhood choice.
     relative_gap : float
-        Stop when (objective − bound) / objective is at most this.  Default 0.
+        Stop when (objective − bound) / objective is at most this, with the best proven
+        bound so far (CP-SAT's or the LP relaxation's).  Default 0 (use the time limit).
     deterministic : bool
         Same problem, seed and workers give the same schedule: the search is limited by
         CP-SAT's deterministic time (scaled from ``time_limit_s``) and runs interleaved.

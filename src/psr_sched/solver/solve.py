@@ -298,7 +298,9 @@ class Engine:
             and self.clock.left() > _RESERVE_S + 0.2
         ):
             self._relaxation()
-        if self.options.use_cpsat and self.clock.left() > _RESERVE_S + 0.2:
+        if self._gap_reached():
+            self.stats["stopped_at_relative_gap"] = True
+        elif self.options.use_cpsat and self.clock.left() > _RESERVE_S + 0.2:
             if len(self.cand.options) <= _FULL_MODEL_MAX_OPTIONS:
                 self._full_model()
             else:
@@ -462,6 +464,18 @@ class Engine:
             self.incumbent.bound = max(0, int(np.ceil(solver.best_objective_bound - 1e-6)))
         self._progress("cpsat", self.incumbent.bound)
 
+    def _gap_reached(self) -> bool:
+        """Whether ``relative_gap`` (when set) is met against the best proven bound so far
+        (CP-SAT's or the LP's, in the reported weights)."""
+        gap = self.options.relative_gap
+        if gap <= 0 or self.weights != self.problem.weights:
+            return False
+        bounds = [b for b in (self.incumbent.bound, self.lp.value if self.lp else None) if b]
+        if not bounds:
+            return False
+        objective = self.incumbent.objective
+        return objective <= 0 or (objective - max(bounds)) / objective <= gap
+
     def _neighbourhood_search(self) -> None:
         """Fix most of the schedule, re-optimize a few provider-days, repeat until time is up.
 
@@ -476,6 +490,9 @@ class Engine:
         budget = self._time_left() * _DETERMINISTIC_UNITS_PER_S
         while True:
             if self.options.deterministic and deterministic_used >= budget:
+                break
+            if self._gap_reached():
+                self.stats["stopped_at_relative_gap"] = True
                 break
             if self.clock.left() <= _RESERVE_S + 0.2:
                 if self.options.deterministic:
@@ -672,8 +689,10 @@ def earliest_start_bound(problem: Problem, cand: Candidates) -> int:
             total += unscheduled
             continue
         earliest = min(cand.options[o].lo for o in options)
-        wait = weights.access_wait * request.priority * max(
-            0, earliest * grain - cand.earliest_minute[r]
+        wait = (
+            weights.access_wait
+            * request.priority
+            * max(0, earliest * grain - cand.earliest_minute[r])
         )
         total += wait if r in cand.locked else min(wait, unscheduled)
     return total
