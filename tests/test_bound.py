@@ -351,10 +351,13 @@ def test_engine_reports_the_lp_bound_and_uses_its_guide() -> None:
     lb = lp_lower_bound(clinic, cand)
     assert lb is not None and lb.guide is not None
     assert lb.guide.placed.shape == (len(clinic.requests),)
-    placement = guided(clinic, cand, lb.guide, {})
-    terms = evaluate(clinic, cand, placement)
-    assert terms.total(clinic.weights) >= lb.value
-    assert len(placement) + terms.unscheduled_count == len(clinic.requests)
+    for order in ("start", "priority"):
+        placement = guided(clinic, cand, lb.guide, {}, order)
+        terms = evaluate(clinic, cand, placement)
+        assert terms.total(clinic.weights) >= lb.value
+        assert len(placement) + terms.unscheduled_count == len(clinic.requests)
+    with pytest.raises(ValueError, match="guide_order"):
+        guided(clinic, cand, lb.guide, {}, "random")
 
 
 def test_fine_slots_at_session_starts_only_tighten() -> None:

@@ -113,9 +113,11 @@ class GreedyBuilder:
     """Builds a first-available schedule; see the module docstring.
 
     With ``guide`` (an LP relaxation's fractional schedule) the construction is LP-guided
-    instead: linked requests first, then every request in the order of its mean LP start,
-    each at the earliest free start among the options the LP uses (any option when none of
-    those is free).
+    instead: each request goes to the earliest free start among the options the LP uses
+    (any option when none of those is free), in one of two orders (``guide_order``):
+    ``"start"``, linked requests first, then by mean LP start (good when nearly everything
+    fits); or ``"priority"``, the requests the LP mostly schedules first, each part by
+    priority then mean LP start (good on overloaded weeks).
     """
 
     def __init__(
@@ -124,10 +126,14 @@ class GreedyBuilder:
         cand: Candidates,
         start: Placement | None = None,
         guide: LpGuide | None = None,
+        guide_order: str = "start",
     ) -> None:
+        if guide_order not in ("start", "priority"):
+            raise ValueError(f"guide_order must be 'start' or 'priority', got {guide_order!r}")
         self.problem = problem
         self.cand = cand
         self.guide = guide
+        self.guide_order = guide_order
         self.occ = _Occupancy(problem, cand)
         self.placement: Placement = {}
         self.done: set[int] = set()
@@ -184,13 +190,22 @@ class GreedyBuilder:
         """Requests by priority (high first); within a priority, same-day sequences first
         (they need several resources at once), then earliest window start, then id.
 
-        LP-guided: sequences by priority, then other linked requests, then the rest, each
-        part by mean LP start (requests the LP leaves out last), then id."""
+        LP-guided, ``"start"``: sequences by priority, then other linked requests, then the
+        rest, each part by mean LP start (requests the LP leaves out last), then id;
+        ``"priority"``: requests the LP schedules at least half first, each part by priority
+        (high first), then mean LP start, then id."""
         requests = self.problem.requests
         grouped = [
             self.sequence_parent[r] is not None or bool(self.sequence_children[r])
             for r in range(len(requests))
         ]
+        if self.guide is not None and self.guide_order == "priority":
+            start = np.nan_to_num(self.guide.start, nan=np.inf).tolist()
+            mostly = (self.guide.placed >= 0.5).tolist()
+            return sorted(
+                range(len(requests)),
+                key=lambda r: (not mostly[r], -requests[r].priority, start[r], requests[r].id),
+            )
         if self.guide is not None:
             start = np.nan_to_num(self.guide.start, nan=np.inf).tolist()
             return sorted(
@@ -427,10 +442,17 @@ def greedy(problem: Problem, cand: Candidates) -> Placement:
     return GreedyBuilder(problem, cand).run()
 
 
-def guided(problem: Problem, cand: Candidates, guide: LpGuide, start: Placement) -> Placement:
-    """LP-guided schedule of ``problem`` around the fixed placement ``start`` (see
-    :class:`GreedyBuilder`), completed first-available with every option."""
-    return fill(problem, cand, GreedyBuilder(problem, cand, start=start, guide=guide).run())
+def guided(
+    problem: Problem,
+    cand: Candidates,
+    guide: LpGuide,
+    start: Placement,
+    order: str = "start",
+) -> Placement:
+    """LP-guided schedule of ``problem`` around the fixed placement ``start`` in the given
+    ``order`` (see :class:`GreedyBuilder`), completed first-available with every option."""
+    builder = GreedyBuilder(problem, cand, start=start, guide=guide, guide_order=order)
+    return fill(problem, cand, builder.run())
 
 
 def fill(problem: Problem, cand: Candidates, placement: Placement) -> Placement:

@@ -36,7 +36,7 @@ _LP_FINE_MAX_OPTIONS = 15_000
 #: A finer LP is solved only when this many times the last LP's time is left of its share.
 _LP_REFINE_FACTOR = 4.0
 #: LP-guided constructions with noisy mean starts after the first, and the noise (minutes).
-_GUIDED_TRIES = 8
+_GUIDED_TRIES = 9
 _GUIDED_NOISE_MINUTES = 60.0
 #: Seconds kept back at the end to fill gaps, assign rooms and build the result.
 _RESERVE_S = 0.5
@@ -351,11 +351,12 @@ class Engine:
         The LP starts with 60-minute slots on large problems (30-minute ones on smaller) and
         is solved again with finer slots (down to the grain) while the share of the time
         limit allows; the best bound is kept and the finest solved LP guides.  The guided
-        construction runs once as the LP orders it and ``_GUIDED_TRIES`` more times with
-        each mean start moved by Gaussian noise of ``_GUIDED_NOISE_MINUTES`` (a randomized
-        rounding of the LP's order).  In deterministic mode only the first LP is solved and
-        its guide is used only from the LP optimum, so that a run the wall clock cut short
-        does not change the schedule (the stats say so).
+        construction runs in both of its orders (by LP start, and by priority among the
+        requests the LP schedules) and then ``_GUIDED_TRIES`` - 1 more times, alternating the
+        orders, with each mean start moved by Gaussian noise of ``_GUIDED_NOISE_MINUTES`` (a
+        randomized rounding of the LP's order).  In deterministic mode only the first LP is
+        solved and its guide is used only from the LP optimum, so that a run the wall clock
+        cut short does not change the schedule (the stats say so).
         """
         grain = self.cand.grain
         first = 30 if len(self.cand.options) <= _LP_FINE_MAX_OPTIONS else 60
@@ -406,10 +407,11 @@ class Engine:
             if attempt and self.clock.left() < _RESERVE_S + 0.5:
                 break
             trial = guide
-            if attempt:
+            if attempt > 1:
                 moved = guide.start + self.rng.normal(0.0, noise, len(guide.start))
                 trial = dataclasses.replace(guide, start=moved)
-            placement = guided(self.problem, self.cand, trial, self.core)
+            order = "start" if attempt % 2 == 0 else "priority"
+            placement = guided(self.problem, self.cand, trial, self.core, order)
             objective = self._objective(placement)
             tries.append(objective)
             if objective < self.incumbent.objective and (
