@@ -33,7 +33,6 @@ from typing import Any
 from ortools.sat.python import cp_model
 
 from psr_sched import (
-    Assignment,
     BeforeVisit,
     FollowUp,
     Problem,
@@ -42,7 +41,12 @@ from psr_sched import (
     SolveStatus,
 )
 from psr_sched.solver.candidates import Candidates, build_candidates
-from psr_sched.solver.extract import evaluate, preferred_spans, unscheduled_reasons
+from psr_sched.solver.extract import (
+    assignments,
+    evaluate,
+    preferred_spans,
+    unscheduled_reasons,
+)
 
 __all__ = ["BaselineOutcome", "solve_baseline"]
 
@@ -511,7 +515,7 @@ def solve_baseline(
             if bound is not None and bound >= objective
             else SolveStatus.FEASIBLE
         ),
-        assignments=tuple(_assignments(problem, cand, placement, rooms)),
+        assignments=tuple(assignments(problem, cand, placement, rooms)),
         unscheduled=tuple(unscheduled_reasons(problem, cand, placement)),
         terms=terms,
         weights=problem.weights,
@@ -522,31 +526,3 @@ def solve_baseline(
         stats=stats,
     )
     return BaselineOutcome(result, name, cpsat_objective, bound, callback.first_s, wall, stats)
-
-
-def _assignments(
-    problem: Problem,
-    cand: Candidates,
-    placement: dict[int, tuple[int, int]],
-    rooms: dict[int, int],
-) -> list[Assignment]:
-    """The placement with the rooms the model chose, as aware datetimes."""
-    horizon = problem.horizon
-    grain = cand.grain
-    out = []
-    for r in sorted(placement):
-        o, start = placement[r]
-        option = cand.options[o]
-        request = problem.requests[r]
-        out.append(
-            Assignment(
-                request_id=request.id,
-                patient_id=request.patient_id,
-                visit_type=request.visit_type,
-                provider_id=problem.providers[option.provider].id,
-                room_id=problem.rooms[rooms[r]].id if r in rooms else None,
-                start=horizon.at_minute(start * grain),
-                end=horizon.at_minute((start + option.duration) * grain),
-            )
-        )
-    return out

@@ -810,21 +810,13 @@ def protocol(args: argparse.Namespace) -> list[str]:
     ]
 
 
-def render(
-    instances: list[Instance], args: argparse.Namespace, host: dict[str, str], command: str
-) -> tuple[str, str, int]:
-    """The console report, the markdown report and the exit status."""
-    console: list[str] = []
-    methods = " vs ".join(
-        m if m != "baseline" else "straightforward CP-SAT"
-        for m in METHODS
-        if not (m == "baseline" and args.no_baseline)
-    )
-    what = "the demo week" if not args.family else f"instance families {', '.join(args.family)}"
-    md: list[str] = [
-        f"# psr_sched: {methods.replace('greedy', 'greedy construction')} on {what}",
+def report_head(title: str, script: str, command: str, host: dict[str, str]) -> list[str]:
+    """Title, generation time, exact command and machine of a markdown report, up to the
+    heading of its protocol section."""
+    return [
+        f"# {title}",
         "",
-        f"Generated {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC by `benchmarks/compare.py`.",
+        f"Generated {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC by `{script}`.",
         "",
         "Command (from the repository root):",
         "",
@@ -838,6 +830,27 @@ def render(
         "",
         "## Protocol",
         "",
+    ]
+
+
+def render(
+    instances: list[Instance], args: argparse.Namespace, host: dict[str, str], command: str
+) -> tuple[str, str, int]:
+    """The console report, the markdown report and the exit status."""
+    console: list[str] = []
+    methods = " vs ".join(
+        m if m != "baseline" else "straightforward CP-SAT"
+        for m in METHODS
+        if not (m == "baseline" and args.no_baseline)
+    )
+    what = "the demo week" if not args.family else f"instance families {', '.join(args.family)}"
+    md: list[str] = [
+        *report_head(
+            f"psr_sched: {methods.replace('greedy', 'greedy construction')} on {what}",
+            "benchmarks/compare.py",
+            command,
+            host,
+        ),
         *protocol(args),
         "## Instances",
         "",

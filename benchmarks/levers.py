@@ -43,7 +43,6 @@ run's LP bound (same repeat), and the source column says so.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import importlib
 import inspect
 import re
@@ -76,6 +75,7 @@ from benchmarks.compare import (
     median,
     problems,
     ratio,
+    report_head,
     say,
     text_table,
     time_limit_for,
@@ -581,22 +581,12 @@ def render(
     """The console report and the markdown report."""
     console: list[str] = []
     md = [
-        "# psr_sched: the engine's levers, each measured on its own",
-        "",
-        f"Generated {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC by `benchmarks/levers.py`.",
-        "",
-        "Command (from the repository root):",
-        "",
-        "```",
-        command,
-        "```",
-        "",
-        "## Machine",
-        "",
-        *[f"- {k}: {v}" for k, v in host.items()],
-        "",
-        "## Protocol",
-        "",
+        *report_head(
+            "psr_sched: the engine's levers, each measured on its own",
+            "benchmarks/levers.py",
+            command,
+            host,
+        ),
         *protocol(args),
         "## Levers",
         "",

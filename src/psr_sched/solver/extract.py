@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -186,9 +187,19 @@ def _linked_reason(problem: Problem, placement: Placement, r: int) -> tuple[Reas
     )
 
 
-def assignments(problem: Problem, cand: Candidates, placement: Placement) -> list[Assignment]:
-    """The placement as assignments with concrete rooms and aware datetimes."""
-    rooms = assign_rooms(problem, cand, placement)
+def assignments(
+    problem: Problem,
+    cand: Candidates,
+    placement: Placement,
+    rooms: Mapping[int, int] | None = None,
+) -> list[Assignment]:
+    """The placement as assignments with concrete rooms and aware datetimes.
+
+    ``rooms`` (request → room index) gives the rooms when something else chose them; by
+    default :func:`assign_rooms` assigns them per pool.
+    """
+    if rooms is None:
+        rooms = assign_rooms(problem, cand, placement)
     horizon = problem.horizon
     grain = cand.grain
     out = []
