@@ -621,6 +621,7 @@ def targets(instance: Instance) -> list[Target]:
             f"{fmt_ratio(median([ratio(e.objective, g.objective) for e, g in pairs]))}",
         ),
     ]
+    out.extend(issue_targets(instance))
     baseline = instance.of("baseline")
     if baseline:
         against = list(zip(engine, baseline, strict=True))
@@ -632,6 +633,58 @@ def targets(instance: Instance) -> list[Target]:
                 beaten == len(against),
                 f"{beaten}/{len(against)} repeats; the baseline found a schedule in "
                 f"{found}/{len(baseline)}",
+            )
+        )
+    return out
+
+
+#: The performance targets per family: (largest gap, within seconds), on 2 workers.
+GAP_TARGETS: dict[str, tuple[float, float]] = {"S": (0.01, 10), "M": (0.04, 60), "L": (0.05, 120)}
+#: M's first feasible schedule, seconds; M-over's priority-weighted unscheduled / greedy's.
+M_FIRST_FEASIBLE_S = 1.0
+M_OVER_UNSCHEDULED_RATIO = 0.60
+
+
+def issue_targets(instance: Instance) -> list[Target]:
+    """The family's own targets: gap to the bound within a time limit (S, M, L), first
+    feasible on M, unscheduled against greedy on M-over."""
+    engine, greedy = instance.of("engine"), instance.of("greedy")
+    out = []
+    if instance.family in GAP_TARGETS:
+        gap, seconds = GAP_TARGETS[instance.family]
+        gaps = [e.gap for e in engine]
+        worst_gap = max((g for g in gaps if g is not None), default=None)
+        within = instance.time_limit <= seconds
+        out.append(
+            Target(
+                f"{instance.family}: gap to the bound ≤ {100 * gap:g}% within {seconds:g} s",
+                within and worst_gap is not None and worst_gap <= gap,
+                f"median gap {fmt_pct(median(gaps))}, worst {fmt_pct(worst_gap)} at a "
+                f"{instance.time_limit:g} s limit",
+            )
+        )
+    if instance.family == "M":
+        firsts = [e.time_to_first_s for e in engine]
+        worst = max((f for f in firsts if f is not None), default=None)
+        out.append(
+            Target(
+                f"M: first feasible < {M_FIRST_FEASIBLE_S:g} s",
+                worst is not None and worst < M_FIRST_FEASIBLE_S,
+                f"median {fmt_s(median(firsts))} s, worst {fmt_s(worst)} s",
+            )
+        )
+    if instance.family == "M-over":
+        ratios = [
+            ratio(e.unscheduled_priority, g.unscheduled_priority)
+            for e, g in zip(engine, greedy, strict=True)
+        ]
+        worst_ratio = max((r for r in ratios if r is not None), default=None)
+        out.append(
+            Target(
+                "M-over: priority-weighted unscheduled ≤ "
+                f"{100 * M_OVER_UNSCHEDULED_RATIO:g}% of greedy's",
+                worst_ratio is not None and worst_ratio <= M_OVER_UNSCHEDULED_RATIO,
+                f"engine/greedy median {fmt_ratio(median(ratios))}, worst {fmt_ratio(worst_ratio)}",
             )
         )
     return out
