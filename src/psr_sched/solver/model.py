@@ -3,15 +3,30 @@
 The model can be built for all requests or for a neighbourhood: requests outside ``free``
 are fixed at their current place (or fixed unscheduled), which is how the large-neighbourhood
 search re-optimizes a part of a schedule.
+
+How it is built.  A week holds tens of thousands of options, each with a few variables and
+constraints; made one ``CpModel`` call at a time, most of the build is spent crossing from
+Python into C++.  So the builder works on plain integers (variable indices; a literal is
+``index``, or ``~index`` for a negation, CP-SAT's own convention) and hands every variable and
+constraint to a :class:`_Writer`.  With OR-Tools ≥ 9.15, whose model proto is a C++ message,
+:class:`_TextWriter` writes protobuf text that OR-Tools parses in one call per field; with
+older releases :class:`_ApiWriter` uses the ``CpModel`` methods.  Both number variables and
+constraints in creation order and write linear constraints in the form ``CpModel.add`` gives
+them on 9.15 (terms merged and sorted by variable, zero coefficients dropped, the constant
+moved into the domain), so the model is the one the step-by-step API builds, entry for
+entry.  ``IntVar`` handles are made once at the end for what :class:`ScheduleModel` exposes;
+the objective terms are ordinary ``LinearExpr`` objects.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+import functools
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from ortools.sat.python import cp_model
+from ortools.sat.python import cp_model_helper as _cmh
 
 from psr_sched.domain import BeforeVisit, FollowUp, SameDaySequence, Weights
 from psr_sched.problem import Problem
@@ -23,6 +38,23 @@ from psr_sched.solver.greedy import Placement
 #: stub unions include numpy scalars, which arithmetic on them cannot be typed with.
 LinearExpr = Any
 Literal = Any
+
+#: Builds a LinearExpr from a LinearExpressionProto in C++ (OR-Tools ≥ 9.15), without a
+#: Python handle per term.
+_REBUILD: Any = getattr(_cmh, "rebuild_from_linear_expression_proto", None)
+
+_MIN = -(2**63)  # CP-SAT's unbounded domain ends
+_MAX = 2**63 - 1
+
+#: The two idle-gap constraints of one option: literal ⇒ first <= start and
+#: literal ⇒ last - start >= duration, as ``CpModel.add`` writes them (start is the older
+#: variable, so it comes first).
+_IDLE = (
+    "constraints{enforcement_literal:%d linear{vars:[%d,%d] coeffs:[-1,1] "
+    f"domain:[{_MIN},0]}}}}"
+    "constraints{enforcement_literal:%d linear{vars:[%d,%d] coeffs:[-1,1] "
+    f"domain:[%d,{_MAX}]}}}}"
+)
 
 
 @dataclass(slots=True)
@@ -50,6 +82,431 @@ class ScheduleModel:
     provider_day_options: dict[tuple[int, int], list[int]]
     time_ok: dict[int, cp_model.IntVar]
     kept: dict[int, cp_model.IntVar]
+    #: Indices of the variables with a single value (constants, fixed starts): never hinted.
+    #: None when unknown (then :func:`add_hint` reads each variable's domain).
+    fixed_vars: frozenset[int] | None = None
+
+
+# -- writing the proto ------------------------------------------------------------------------
+
+
+def _ints(values: Iterable[int]) -> str:
+    return ",".join(map(str, values))
+
+
+def _canonical(
+    terms: Iterable[tuple[int, int]], constant: int, lo: int, hi: int
+) -> tuple[list[int], list[int], int, int]:
+    """``lo <= Σ coeff·literal + constant <= hi`` as CpModel.add writes it: negations
+    expanded (``~v`` is ``1 - v``), terms merged and sorted by variable, zeros dropped, the
+    constant moved into the bounds (infinite bounds stay infinite)."""
+    terms = list(terms)
+    acc = dict(terms)
+    if len(acc) != len(terms) or (terms and min(acc) < 0):  # negations or repeats
+        acc = {}
+        for lit, coeff in terms:
+            if lit < 0:
+                lit = ~lit
+                constant += coeff
+                coeff = -coeff
+            acc[lit] = acc.get(lit, 0) + coeff
+    variables = sorted(v for v, c in acc.items() if c)
+    lo = lo if lo == _MIN else lo - constant
+    hi = hi if hi == _MAX else hi - constant
+    return variables, [acc[v] for v in variables], lo, hi
+
+
+class _Writer:
+    """Writes the variables and constraints of one model, in order, and numbers them as the
+    ``CpModel`` API does.  Variables and literals are integers throughout.
+
+    Two implementations: :class:`_TextWriter` (protobuf text, parsed by OR-Tools in one call)
+    where the model's proto is OR-Tools' own C++ message (≥ 9.15), and :class:`_ApiWriter`
+    (the ``CpModel`` methods) otherwise.  They write the same model.
+    """
+
+    def __init__(self, model: cp_model.CpModel) -> None:
+        self.model = model
+        self.n_vars = 0
+        self.constants: dict[int, int] = {}
+        self.fixed: set[int] = set()  # variables with one value
+
+    # variables
+    def var(self, domain: list[int], name: str) -> int:
+        """A variable over a flat, sorted list of disjoint intervals [lo0, hi0, lo1, ...]."""
+        raise NotImplementedError
+
+    def bool(self, name: str) -> int:
+        raise NotImplementedError
+
+    def bools(self, names: list[str]) -> int:
+        """Boolean variables named ``names``; the index of the first."""
+        raise NotImplementedError
+
+    def constant(self, value: int) -> int:
+        """The model's constant ``value``: one shared variable per value, as
+        ``CpModel.new_constant``."""
+        raise NotImplementedError
+
+    # constraints
+    def linear(
+        self,
+        terms: Iterable[tuple[int, int]],
+        constant: int,
+        lo: int,
+        hi: int,
+        enforce: int | None = None,
+    ) -> None:
+        """``lo <= Σ coeff·literal + constant <= hi``, only if literal ``enforce``."""
+        self.canonical(*_canonical(terms, constant, lo, hi), enforce)
+
+    def canonical(
+        self, variables: list[int], coeffs: list[int], lo: int, hi: int, enforce: int | None
+    ) -> None:
+        """A linear constraint already in :func:`_canonical` form."""
+        raise NotImplementedError
+
+    def in_range(self, var: int, lo: int, hi: int, enforce: int) -> None:
+        """``lo <= var <= hi`` only if ``enforce``."""
+        self.canonical([var], [1], lo, hi, enforce)
+
+    def in_domain(self, var: int, domain: list[int], enforce: int) -> None:
+        """``var ∈ domain`` (flat intervals) only if ``enforce``."""
+        raise NotImplementedError
+
+    def sum_equals(self, lit: int, xs: list[int]) -> None:
+        """``lit == Σ xs`` for Boolean variables ``xs`` in increasing order, all older than
+        ``lit`` (the text writer relies on that order)."""
+        self.linear([(lit, 1), *[(x, -1) for x in xs]], 0, 0, 0)
+
+    def idle(
+        self, lits: list[int], starts: list[int], durations: list[int], first: int, last: int
+    ) -> None:
+        """Per option ``i``: ``lits[i] ⇒ first <= starts[i]`` and
+        ``lits[i] ⇒ last >= starts[i] + durations[i]``; every start is older than first and
+        last (the text writer relies on that order)."""
+        for lit, s, d in zip(lits, starts, durations, strict=True):
+            self.linear([(first, 1), (s, -1)], 0, _MIN, 0, lit)
+            self.linear([(last, 1), (s, -1)], -d, 0, _MAX, lit)
+
+    def implication(self, a: int, b: int) -> None:
+        raise NotImplementedError
+
+    def exactly_one(self, literals: list[int]) -> None:
+        raise NotImplementedError
+
+    def interval(self, lit: int, var: int, offset: int, size: int, name: str) -> int:
+        """Interval [var + offset, var + offset + size), present if ``lit``; its index."""
+        raise NotImplementedError
+
+    def fixed_interval(self, start: int, size: int) -> int:
+        raise NotImplementedError
+
+    def no_overlap(self, intervals: list[int]) -> None:
+        raise NotImplementedError
+
+    def cumulative(self, intervals: list[int], demands: list[int], capacity: int) -> None:
+        raise NotImplementedError
+
+    # handles
+    def handles(self) -> list[cp_model.IntVar]:
+        """Puts what was written into the model; ``IntVar`` handles of every variable."""
+        raise NotImplementedError
+
+
+class _TextWriter(_Writer):
+    """Protobuf text, appended to the model's C++ proto in one call per field."""
+
+    def __init__(self, model: cp_model.CpModel) -> None:
+        super().__init__(model)
+        self.vars: list[str] = []
+        self.cons: list[str] = []
+        self.n_cons = 0
+
+    def var(self, domain: list[int], name: str) -> int:
+        index = self.n_vars
+        self.n_vars += 1
+        self.vars.append(f'variables{{name:"{name}" domain:[{_ints(domain)}]}}')
+        if len(domain) == 2 and domain[0] == domain[1]:
+            self.fixed.add(index)
+        return index
+
+    def bool(self, name: str) -> int:
+        index = self.n_vars
+        self.n_vars += 1
+        self.vars.append(f'variables{{name:"{name}" domain:[0,1]}}')
+        return index
+
+    def bools(self, names: list[str]) -> int:
+        first = self.n_vars
+        self.n_vars += len(names)
+        self.vars.append("".join([f'variables{{name:"{n}" domain:[0,1]}}' for n in names]))
+        return first
+
+    def constant(self, value: int) -> int:
+        index = self.constants.get(value)
+        if index is None:
+            index = self.constants[value] = self.n_vars
+            self.n_vars += 1
+            self.vars.append(f"variables{{domain:[{value},{value}]}}")
+            self.fixed.add(index)
+        return index
+
+    def _add(self, text: str) -> int:
+        self.cons.append(text)
+        self.n_cons += 1
+        return self.n_cons - 1
+
+    def canonical(
+        self, variables: list[int], coeffs: list[int], lo: int, hi: int, enforce: int | None
+    ) -> None:
+        enf = "" if enforce is None else f"enforcement_literal:{enforce} "
+        self._add(
+            f"constraints{{{enf}linear{{vars:[{_ints(variables)}] coeffs:[{_ints(coeffs)}] "
+            f"domain:[{lo},{hi}]}}}}"
+        )
+
+    def in_range(self, var: int, lo: int, hi: int, enforce: int) -> None:
+        self._add(
+            f"constraints{{enforcement_literal:{enforce} linear{{vars:{var} coeffs:1 "
+            f"domain:[{lo},{hi}]}}}}"
+        )
+
+    def in_domain(self, var: int, domain: list[int], enforce: int) -> None:
+        self._add(
+            f"constraints{{enforcement_literal:{enforce} linear{{vars:{var} coeffs:1 "
+            f"domain:[{_ints(domain)}]}}}}"
+        )
+
+    def sum_equals(self, lit: int, xs: list[int]) -> None:
+        self._add(
+            f"constraints{{linear{{vars:[{_ints(xs)},{lit}] "
+            f"coeffs:[{'-1,' * len(xs)}1] domain:[0,0]}}}}"
+        )
+
+    def idle(
+        self, lits: list[int], starts: list[int], durations: list[int], first: int, last: int
+    ) -> None:
+        self.cons.append(
+            "".join(
+                [
+                    _IDLE % (lit, s, first, lit, s, last, d)
+                    for lit, s, d in zip(lits, starts, durations, strict=True)
+                ]
+            )
+        )
+        self.n_cons += 2 * len(lits)
+
+    def implication(self, a: int, b: int) -> None:
+        self._add(f"constraints{{enforcement_literal:{a} bool_and{{literals:{b}}}}}")
+
+    def exactly_one(self, literals: list[int]) -> None:
+        self._add(f"constraints{{exactly_one{{literals:[{_ints(literals)}]}}}}")
+
+    def interval(self, lit: int, var: int, offset: int, size: int, name: str) -> int:
+        return self._add(
+            f'constraints{{name:"{name}" enforcement_literal:{lit} interval{{'
+            f"start{{vars:{var} coeffs:1 offset:{offset}}}"
+            f"end{{vars:{var} coeffs:1 offset:{offset + size}}}size{{offset:{size}}}}}}}"
+        )
+
+    def fixed_interval(self, start: int, size: int) -> int:
+        return self._add(
+            f"constraints{{interval{{start{{offset:{start}}}end{{offset:{start + size}}}"
+            f"size{{offset:{size}}}}}}}"
+        )
+
+    def no_overlap(self, intervals: list[int]) -> None:
+        self._add(f"constraints{{no_overlap{{intervals:[{_ints(intervals)}]}}}}")
+
+    def cumulative(self, intervals: list[int], demands: list[int], capacity: int) -> None:
+        if all(d == demands[0] for d in demands):
+            demand_text = f"demands{{offset:{demands[0]}}}" * len(demands)
+        else:
+            demand_text = "".join([f"demands{{offset:{d}}}" for d in demands])
+        self._add(
+            f"constraints{{cumulative{{capacity{{offset:{capacity}}} "
+            f"intervals:[{_ints(intervals)}] {demand_text}}}}}"
+        )
+
+    def handles(self) -> list[cp_model.IntVar]:
+        proto = self.model.proto
+        for pending in (self.vars, self.cons):
+            if pending:
+                if not proto.merge_text_format("".join(pending)):
+                    raise RuntimeError("CP-SAT model text did not parse")  # a bug here
+                pending.clear()
+        # Let CpModel.new_constant find the constants written here, as if it had made them.
+        self.model.rebuild_constant_map()
+        return list(map(functools.partial(cp_model.IntVar, proto), range(self.n_vars)))
+
+
+class _ApiWriter(_Writer):
+    """The ``CpModel`` methods, one call per variable or constraint."""
+
+    def __init__(self, model: cp_model.CpModel) -> None:
+        super().__init__(model)
+        self.var_handles: list[cp_model.IntVar] = []
+        self.intervals: dict[int, cp_model.IntervalVar] = {}
+
+    def _lit(self, lit: int) -> Literal:
+        return self.var_handles[lit] if lit >= 0 else self.var_handles[~lit].Not()
+
+    def _new(self, handle: cp_model.IntVar) -> int:
+        self.var_handles.append(handle)
+        self.n_vars += 1
+        return self.n_vars - 1
+
+    def var(self, domain: list[int], name: str) -> int:
+        index = self._new(
+            self.model.new_int_var_from_domain(cp_model.Domain.from_flat_intervals(domain), name)
+        )
+        if len(domain) == 2 and domain[0] == domain[1]:
+            self.fixed.add(index)
+        return index
+
+    def bool(self, name: str) -> int:
+        return self._new(self.model.new_bool_var(name))
+
+    def bools(self, names: list[str]) -> int:
+        first = self.n_vars
+        for name in names:
+            self.bool(name)
+        return first
+
+    def constant(self, value: int) -> int:
+        index = self.constants.get(value)
+        if index is None:
+            index = self.constants[value] = self._new(self.model.new_constant(value))
+            self.fixed.add(index)
+        return index
+
+    def _linear(
+        self, variables: list[int], coeffs: list[int], domain: list[int], enforce: int | None
+    ) -> None:
+        # Straight into the proto: CpModel.add orders and merges terms differently across
+        # releases (and turns a constraint without variables into a Boolean one); this
+        # writes the one form of _canonical, as the text writer does.
+        ct = self.model.proto.constraints.add()
+        if enforce is not None:
+            ct.enforcement_literal.append(enforce)
+        ct.linear.vars.extend(variables)
+        ct.linear.coeffs.extend(coeffs)
+        ct.linear.domain.extend(domain)
+
+    def canonical(
+        self, variables: list[int], coeffs: list[int], lo: int, hi: int, enforce: int | None
+    ) -> None:
+        self._linear(variables, coeffs, [lo, hi], enforce)
+
+    def in_domain(self, var: int, domain: list[int], enforce: int) -> None:
+        self._linear([var], [1], domain, enforce)
+
+    def implication(self, a: int, b: int) -> None:
+        self.model.add_implication(self._lit(a), self._lit(b))
+
+    def exactly_one(self, literals: list[int]) -> None:
+        self.model.add_exactly_one([self._lit(lit) for lit in literals])
+
+    def interval(self, lit: int, var: int, offset: int, size: int, name: str) -> int:
+        start = self.var_handles[var] + offset
+        interval = self.model.new_optional_interval_var(
+            start, size, start + size, self._lit(lit), name
+        )
+        self.intervals[interval.index] = interval
+        return int(interval.index)
+
+    def fixed_interval(self, start: int, size: int) -> int:
+        interval = self.model.new_fixed_size_interval_var(start, size, "")
+        self.intervals[interval.index] = interval
+        return int(interval.index)
+
+    def no_overlap(self, intervals: list[int]) -> None:
+        self.model.add_no_overlap([self.intervals[i] for i in intervals])
+
+    def cumulative(self, intervals: list[int], demands: list[int], capacity: int) -> None:
+        self.model.add_cumulative([self.intervals[i] for i in intervals], demands, capacity)
+
+    def handles(self) -> list[cp_model.IntVar]:
+        return self.var_handles
+
+
+def _writer(model: cp_model.CpModel) -> _Writer:
+    """The fastest writer for this OR-Tools release."""
+    native = hasattr(model.proto, "merge_text_format")
+    return _TextWriter(model) if native else _ApiWriter(model)
+
+
+class _Sum:
+    """A linear expression as integer literal terms and a constant, built by appending."""
+
+    __slots__ = ("coeffs", "constant", "lits")
+
+    def __init__(self) -> None:
+        self.lits: list[int] = []
+        self.coeffs: list[int] = []
+        self.constant = 0
+
+    def add(self, lit: int, coeff: int) -> None:
+        self.lits.append(lit)
+        self.coeffs.append(coeff)
+
+    def expr(self, model: cp_model.CpModel, var: list[cp_model.IntVar]) -> LinearExpr:
+        """As an OR-Tools expression over ``model``'s variables, whose handles are ``var``
+        (a plain int when it has no variable, like ``sum``)."""
+        if not self.lits:
+            return self.constant
+        if _REBUILD is not None:
+            constant = self.constant
+            variables, coeffs = [], []
+            for lit, coeff in zip(self.lits, self.coeffs, strict=True):
+                if lit < 0:
+                    lit, constant, coeff = ~lit, constant + coeff, -coeff
+                variables.append(lit)
+                coeffs.append(coeff)
+            proto = _cmh.LinearExpressionProto()
+            proto.vars.extend(variables)
+            proto.coeffs.extend(coeffs)
+            proto.offset = constant
+            return _REBUILD(proto, model.proto)
+        handles = [var[x] if x >= 0 else var[~x].Not() for x in self.lits]
+        expr = cp_model.LinearExpr.weighted_sum(handles, self.coeffs)
+        return expr + self.constant if self.constant else expr
+
+
+class _Request:
+    """A request's variables as integers while the model is written."""
+
+    __slots__ = ("by_day", "min_start", "on_day", "options", "present", "start", "unscheduled")
+
+    def __init__(
+        self,
+        start: int,
+        unscheduled: int,
+        options: list[int],
+        present: dict[int, int],
+        min_start: int,
+    ) -> None:
+        self.start = start
+        self.unscheduled = unscheduled
+        self.options = options
+        self.present = present
+        self.min_start = min_start
+        self.by_day: dict[int, list[int]] = {}
+        self.on_day: dict[int, int] = {}
+
+
+def _union(spans: list[tuple[int, int]]) -> list[int]:
+    """Inclusive spans as the flat, sorted, merged list of ``Domain.from_intervals``."""
+    spans = sorted(spans)
+    out = [spans[0][0], spans[0][1]]
+    for lo, hi in spans[1:]:
+        if lo <= out[-1] + 1:
+            if hi > out[-1]:
+                out[-1] = hi
+        else:
+            out += (lo, hi)
+    return out
 
 
 class ModelBuilder:
@@ -72,14 +529,23 @@ class ModelBuilder:
         self.free = free
         self.fixed = fixed or {}
         self.vars: dict[int, RequestVars] = {}
-        self.intervals: dict[int, cp_model.IntervalVar] = {}
-        self.room_intervals: dict[int, cp_model.IntervalVar] = {}
+        #: Option → proto index of its visit interval, and of its room-pool interval (the
+        #: visit's own when the pool has no turnover).
+        self.intervals: dict[int, int] = {}
+        self.room_intervals: dict[int, int] = {}
         self.first_last: dict[tuple[int, int], tuple[cp_model.IntVar, cp_model.IntVar]] = {}
         self.time_ok: dict[int, cp_model.IntVar] = {}
         self.kept: dict[int, cp_model.IntVar] = {}
-        self._provider_days: dict[tuple[int, int], list[int]] | None = None
+        self._provider_days: dict[tuple[int, int], list[int]] = {}
         self.cells = cells
         self.included = self._included()
+        self._w = _writer(self.model)
+        self._req: dict[int, _Request] = {}
+        self._first_last: dict[tuple[int, int], tuple[int, int]] = {}
+        self._time_ok: dict[int, int] = {}
+        self._kept: dict[int, int] = {}
+        self._lit_of: dict[int, int] = {}  # option → presence literal
+        self._start_of: dict[int, int] = {}  # option → start variable of its request
 
     # -- variables ------------------------------------------------------------------------
 
@@ -89,30 +555,27 @@ class ModelBuilder:
         n = len(self.problem.requests)
         if self.free is None:
             return list(range(n))
-        cand, problem = self.cand, self.problem
+        cand, problem, free, fixed = self.cand, self.problem, self.free, self.fixed
         days = {day for _, day in self.cells} if self.cells is not None else None
-        patients = {problem.requests[r].patient_id for r in self.free}
+        patients = {problem.requests[r].patient_id for r in free}
         linked: set[int] = set()
         for r, request in enumerate(problem.requests):
             for link in request.links:
                 other = problem.request_index[link.request_id]
-                if r in self.free:
+                if r in free:
                     linked.add(other)
-                if other in self.free:
+                if other in free:
                     linked.add(r)
-        keep = []
-        for r in range(n):
-            if r in self.free or r in linked:
-                # Linked partners stay in the model even when unscheduled, so the link
-                # constraints see them (as fixed visits or as fixed unscheduled).
-                keep.append(r)
-            elif r in self.fixed and (
-                days is None
-                or cand.options[self.fixed[r][0]].day in days
-                or problem.requests[r].patient_id in patients
-            ):
-                keep.append(r)
-        return keep
+        # Linked partners stay in the model even when unscheduled, so the link constraints
+        # see them (as fixed visits or as fixed unscheduled).
+        keep = free | linked
+        options, requests = cand.options, problem.requests
+        keep.update(
+            r
+            for r, (o, _t) in fixed.items()
+            if days is None or options[o].day in days or requests[r].patient_id in patients
+        )
+        return sorted(keep)
 
     def _options_of(self, r: int) -> list[int]:
         if self.free is None:
@@ -120,151 +583,165 @@ class ModelBuilder:
         if r in self.free:
             if self.cells is None:
                 return self.cand.by_request[r]
-            options = self.cand.options
+            options, cells = self.cand.options, self.cells
             return [
-                o
-                for o in self.cand.by_request[r]
-                if (options[o].provider, options[o].day) in self.cells
+                o for o in self.cand.by_request[r] if (options[o].provider, options[o].day) in cells
             ]
         if r in self.fixed:
             return [self.fixed[r][0]]
         return []
 
     def _variables(self) -> None:
-        m = self.model
+        """Per request: start, unscheduled, one presence literal per option, the option's
+        start range and its visit (and room) interval."""
+        w = self._w
+        cand = self.cand
+        options = cand.options
+        turnover = [pool.turnover for pool in cand.pools]
+        locked = cand.locked
+        free, fixed = self.free, self.fixed
+        intervals, room_intervals = self.intervals, self.room_intervals
+        provider_days = self._provider_days
+        lit_of, start_of = self._lit_of, self._start_of
         for r in self.included:
-            opts = self._options_of(r)
-            fixed_at = None if (self.free is None or r in self.free) else self.fixed.get(r)
-            if not opts:
-                zero = m.new_constant(0)
-                self.vars[r] = RequestVars(zero, m.new_constant(1), [], {}, 0)
-                continue
-            if fixed_at is not None:
-                spans = [[fixed_at[1], fixed_at[1]]]
+            fixed_at = None if (free is None or r in free) else fixed.get(r)
+            opts: list[int]
+            lits: list[int]
+            if fixed_at is not None:  # one option at one start: constant presence
+                o, min_start = fixed_at
+                opts = [o]
+                rows = [options[o]]
+                s = w.var([min_start, min_start], f"start_{r}")
+                u = w.constant(0)
+                lits = [w.constant(1)]
+                must = True
             else:
-                spans = [[self.cand.options[o].lo, self.cand.options[o].hi] for o in opts]
-            domain = cp_model.Domain.from_intervals(spans)
-            min_start = int(domain.min())
-            start = m.new_int_var_from_domain(domain, f"start_{r}")
-            must = fixed_at is not None or r in self.cand.locked
-            unscheduled = m.new_constant(0) if must else m.new_bool_var(f"unscheduled_{r}")
-            present: dict[int, Literal] = {}
-            if len(opts) == 1:
-                present[opts[0]] = m.new_constant(1) if must else unscheduled.Not()
-            else:
-                for o in opts:
-                    present[o] = m.new_bool_var(f"x_{o}")
-                m.add_exactly_one([*present.values(), unscheduled])
-            rv = RequestVars(start, unscheduled, list(opts), present, min_start)
-            for o in opts:
-                opt = self.cand.options[o]
-                rv.by_day.setdefault(opt.day, []).append(o)
-                if len(opts) > 1 and fixed_at is None:
-                    m.add_linear_constraint(start, opt.lo, opt.hi).only_enforce_if(present[o])
-                self.intervals[o] = m.new_optional_interval_var(
-                    start, opt.duration, start + opt.duration, present[o], f"visit_{o}"
-                )
+                opts = self._options_of(r)
+                if not opts:
+                    zero = w.constant(0)
+                    self._req[r] = _Request(zero, w.constant(1), [], {}, 0)
+                    continue
+                rows = [options[o] for o in opts]
+                domain = _union([(opt.lo, opt.hi) for opt in rows])
+                min_start = domain[0]
+                s = w.var(domain, f"start_{r}")
+                must = r in locked
+                u = w.constant(0) if must else w.bool(f"unscheduled_{r}")
+                if len(opts) == 1:
+                    lits = [w.constant(1) if must else ~u]
+                else:
+                    first = w.bools([f"x_{o}" for o in opts])
+                    lits = list(range(first, first + len(opts)))
+                    w.exactly_one([*lits, u])
+            rq = _Request(s, u, list(opts), dict(zip(opts, lits, strict=True)), min_start)
+            by_day = rq.by_day
+            ranged = len(opts) > 1 and fixed_at is None
+            for o, opt, lit in zip(opts, rows, lits, strict=True):
+                lit_of[o] = lit
+                start_of[o] = s
+                day = opt.day
+                if day in by_day:
+                    by_day[day].append(o)
+                else:
+                    by_day[day] = [o]
+                if ranged:
+                    w.in_range(s, opt.lo, opt.hi, lit)
+                d = opt.duration
+                visit = intervals[o] = w.interval(lit, s, 0, d, f"visit_{o}")
+                key = (opt.provider, day)
+                if key in provider_days:
+                    provider_days[key].append(o)
+                else:
+                    provider_days[key] = [o]
                 if opt.pool >= 0:
-                    turnover = self.cand.pools[opt.pool].turnover
-                    self.room_intervals[o] = (
-                        self.intervals[o]
-                        if turnover == 0
-                        else m.new_optional_interval_var(
-                            start,
-                            opt.duration + turnover,
-                            start + opt.duration + turnover,
-                            present[o],
-                            f"room_{o}",
-                        )
+                    t = turnover[opt.pool]
+                    room_intervals[o] = (
+                        visit if t == 0 else w.interval(lit, s, 0, d + t, f"room_{o}")
                     )
             if not must:
                 # An unscheduled request sits at its earliest option so its wait is a constant.
-                m.add(start == min_start).only_enforce_if(unscheduled)
-            self.vars[r] = rv
+                w.in_range(s, min_start, min_start, u)
+            self._req[r] = rq
 
-    def _on_day(self, r: int, day: int) -> Literal:
-        rv = self.vars[r]
-        if day in rv.on_day:
-            return rv.on_day[day]
-        opts = rv.by_day.get(day, [])
+    def _on_day(self, r: int, day: int) -> int:
+        rq = self._req[r]
+        lit = rq.on_day.get(day)
+        if lit is not None:
+            return lit
+        opts = rq.by_day.get(day, [])
         if not opts:
-            lit: Literal = self.model.new_constant(0)
+            lit = self._w.constant(0)
         elif len(opts) == 1:
-            lit = rv.present[opts[0]]
-        elif len(rv.by_day) == 1:
-            lit = rv.unscheduled.Not()
+            lit = rq.present[opts[0]]
+        elif len(rq.by_day) == 1:
+            lit = ~rq.unscheduled
         else:
-            lit = self.model.new_bool_var(f"on_day_{r}_{day}")
-            self.model.add(lit == sum(rv.present[o] for o in opts))
-        rv.on_day[day] = lit
+            # lit == Σ x_o over the day's options: the request's x variables were made
+            # together, in option order, and lit after them.
+            lit = self._w.bool(f"on_day_{r}_{day}")
+            self._w.sum_equals(lit, [rq.present[o] for o in opts])
+        rq.on_day[day] = lit
         return lit
 
     # -- constraint families --------------------------------------------------------------
 
     def _by_provider_day(self) -> dict[tuple[int, int], list[int]]:
-        if self._provider_days is None:
-            groups: dict[tuple[int, int], list[int]] = defaultdict(list)
-            for o in self.intervals:
-                opt = self.cand.options[o]
-                groups[(opt.provider, opt.day)].append(o)
-            self._provider_days = dict(groups)
+        """Options by (provider, day), in the order their intervals were made."""
         return self._provider_days
 
     def _provider_no_overlap(self) -> None:
         """A provider sees one patient at a time; at most ``max_visits_per_day`` a day."""
+        w = self._w
+        intervals = self.intervals
         for (p, _day), opts in self._by_provider_day().items():
             if len(opts) > 1:
-                self.model.add_no_overlap([self.intervals[o] for o in opts])
+                w.no_overlap([intervals[o] for o in opts])
             cap = self.problem.providers[p].max_visits_per_day
             if cap is not None and len(opts) > cap:
-                self.model.add(
-                    sum(self.vars[self.cand.options[o].request].present[o] for o in opts) <= cap
-                )
+                w.linear([(self._lit_of[o], 1) for o in opts], 0, _MIN, cap)
 
     def _room_capacity(self) -> None:
         """Interchangeable rooms are pooled: at most as many visits as rooms, with turnover."""
-        by_pool_day: dict[tuple[int, int], list[int]] = defaultdict(list)
-        for o in self.room_intervals:
-            opt = self.cand.options[o]
-            by_pool_day[(opt.pool, opt.day)].append(o)
-        for (pool, _day), opts in by_pool_day.items():
+        options = self.cand.options
+        by_pool_day: dict[tuple[int, int], list[int]] = {}
+        for o, interval in self.room_intervals.items():
+            opt = options[o]
+            by_pool_day.setdefault((opt.pool, opt.day), []).append(interval)
+        for (pool, _day), intervals in by_pool_day.items():
             capacity = len(self.cand.pools[pool].rooms)
-            if len(opts) <= capacity:
+            if len(intervals) <= capacity:
                 continue
-            intervals = [self.room_intervals[o] for o in opts]
             if capacity == 1:
-                self.model.add_no_overlap(intervals)
+                self._w.no_overlap(intervals)
             else:
-                self.model.add_cumulative(intervals, [1] * len(intervals), capacity)
+                self._w.cumulative(intervals, [1] * len(intervals), capacity)
 
     def _patient_no_overlap(self) -> None:
         """A patient is never in two places at once."""
-        by_patient: dict[str, list[int]] = defaultdict(list)
-        for r, rv in self.vars.items():
-            if rv.options:
-                by_patient[self.problem.requests[r].patient_id].append(r)
-        for requests in by_patient.values():
-            if len(requests) > 1:
-                self.model.add_no_overlap(
-                    [self.intervals[o] for r in requests for o in self.vars[r].options]
-                )
+        requests = self.problem.requests
+        by_patient: dict[str, list[int]] = {}
+        for r, rq in self._req.items():
+            if rq.options:
+                by_patient.setdefault(requests[r].patient_id, []).append(r)
+        intervals = self.intervals
+        for group in by_patient.values():
+            if len(group) > 1:
+                self._w.no_overlap([intervals[o] for r in group for o in self._req[r].options])
 
     def _front_desk(self) -> None:
         """Each arrival holds a check-in station for its check-in minutes before its start."""
         if self.problem.front_desk is None:
             return
+        w = self._w
+        check_in = self.cand.check_in
+        arriving = [(r, rq, check_in[r]) for r, rq in self._req.items() if check_in[r]]
         for day, segments in enumerate(self.cand.desk_spans):
             intervals, demands = [], []
-            for r, rv in self.vars.items():
-                ci = self.cand.check_in[r]
-                if ci == 0 or day not in rv.by_day:
+            for r, rq, ci in arriving:
+                if day not in rq.by_day:
                     continue
                 lit = self._on_day(r, day)
-                intervals.append(
-                    self.model.new_optional_interval_var(
-                        rv.start - ci, ci, rv.start, lit, f"checkin_{r}_{day}"
-                    )
-                )
+                intervals.append(w.interval(lit, rq.start, -ci, ci, f"checkin_{r}_{day}"))
                 demands.append(1)
             if not intervals:
                 continue
@@ -273,160 +750,171 @@ class ModelBuilder:
             cursor = lo
             for s, e, stations in [*segments, (hi, hi, capacity)]:
                 if cursor < s:  # no station at all
-                    intervals.append(self.model.new_fixed_size_interval_var(cursor, s - cursor, ""))
+                    intervals.append(w.fixed_interval(cursor, s - cursor))
                     demands.append(capacity)
                 if stations < capacity and s < e:
-                    intervals.append(self.model.new_fixed_size_interval_var(s, e - s, ""))
+                    intervals.append(w.fixed_interval(s, e - s))
                     demands.append(capacity - stations)
                 cursor = max(cursor, e)
             if capacity == 0:
-                for r, rv in self.vars.items():
-                    if self.cand.check_in[r] and day in rv.by_day:
-                        self.model.add(self._on_day(r, day) == 0)
+                for r, rq, _ci in arriving:
+                    if day in rq.by_day:
+                        w.linear([(self._on_day(r, day), 1)], 0, 0, 0)
                 continue
-            self.model.add_cumulative(intervals, demands, capacity)
+            w.cumulative(intervals, demands, capacity)
 
     def _links(self) -> None:
         """Same-day sequences (both or neither, gap bounds) and follow-ups (N days after)."""
-        m = self.model
-        for b, request in enumerate(self.problem.requests):
-            if b not in self.vars:
-                continue
-            vb = self.vars[b]
-            for link in request.links:
-                a = self.problem.request_index[link.request_id]
-                if a not in self.vars:
+        w = self._w
+        problem = self.problem
+        for b in self.included:  # ascending, like the requests
+            vb = self._req[b]
+            for link in problem.requests[b].links:
+                a = problem.request_index[link.request_id]
+                va = self._req.get(a)
+                if va is None:
                     continue
-                va = self.vars[a]
                 if isinstance(link, SameDaySequence):
-                    m.add(va.unscheduled == vb.unscheduled)
+                    w.linear([(va.unscheduled, 1), (vb.unscheduled, -1)], 0, 0, 0)
                     if not va.options or not vb.options:
                         continue
                     for day in set(va.by_day) | set(vb.by_day):
-                        m.add(self._on_day(a, day) == self._on_day(b, day))
+                        lit_a = self._on_day(a, day)
+                        lit_b = self._on_day(b, day)
+                        w.linear([(lit_a, 1), (lit_b, -1)], 0, 0, 0)
                     lo = -(-link.min_gap_minutes // self.grain)
                     hi = link.max_gap_minutes // self.grain
+                    # start(b) - start(a) - duration(a) in [lo, hi] when a takes option o
+                    gap, coeffs, _, _ = _canonical([(vb.start, 1), (va.start, -1)], 0, 0, 0)
                     for o in va.options:
                         dur = self.cand.options[o].duration
-                        m.add(vb.start - va.start - dur >= lo).only_enforce_if(va.present[o])
-                        m.add(vb.start - va.start - dur <= hi).only_enforce_if(va.present[o])
+                        w.canonical(gap, coeffs, lo + dur, _MAX, va.present[o])
+                        w.canonical(gap, coeffs, _MIN, hi + dur, va.present[o])
                 elif isinstance(link, BeforeVisit):
-                    m.add(va.unscheduled == vb.unscheduled)
+                    w.linear([(va.unscheduled, 1), (vb.unscheduled, -1)], 0, 0, 0)
                     if not va.options or not vb.options:
                         continue
-                    scheduled = vb.unscheduled.Not()
-                    m.add(self._date_ordinal(b) <= self._date_ordinal(a)).only_enforce_if(scheduled)
-                    m.add(
-                        self._date_ordinal(b) >= self._date_ordinal(a) - link.max_days_before
-                    ).only_enforce_if(scheduled)
+                    scheduled = ~vb.unscheduled
+                    # date(b) - date(a) in [-max_days_before, 0]
+                    diff = self._date_ordinal(b, 1) + self._date_ordinal(a, -1)
+                    w.linear(diff, 0, _MIN, 0, scheduled)
+                    w.linear(diff, 0, -link.max_days_before, _MAX, scheduled)
                 elif isinstance(link, FollowUp):
-                    m.add(va.unscheduled <= vb.unscheduled)
+                    w.linear([(va.unscheduled, 1), (vb.unscheduled, -1)], 0, _MIN, 0)
                     if not va.options or not vb.options:
                         continue
-                    m.add(
-                        self._date_ordinal(b) >= self._date_ordinal(a) + link.min_days
-                    ).only_enforce_if(vb.unscheduled.Not())
+                    diff = self._date_ordinal(b, 1) + self._date_ordinal(a, -1)
+                    w.linear(diff, 0, link.min_days, _MAX, ~vb.unscheduled)
 
-    def _date_ordinal(self, r: int) -> LinearExpr:
-        rv = self.vars[r]
-        dates = self.cand.horizon.dates
-        return sum(dates[self.cand.options[o].day].toordinal() * rv.present[o] for o in rv.options)
+    def _date_ordinal(self, r: int, sign: int) -> list[tuple[int, int]]:
+        """``sign`` × the date of request ``r`` (as a proleptic ordinal), as literal terms."""
+        rq = self._req[r]
+        ordinal = [sign * date.toordinal() for date in self.cand.horizon.dates]
+        present = rq.present
+        return [(present[o], ordinal[day]) for day, opts in rq.by_day.items() for o in opts]
 
     # -- objective ------------------------------------------------------------------------
 
-    def _objective_terms(self) -> dict[str, LinearExpr]:
-        m = self.model
+    def _objective_terms(self) -> dict[str, _Sum]:
+        w = self._w
         grain = self.grain
         problem = self.problem
-        unscheduled: list[LinearExpr] = []
-        wait: list[LinearExpr] = []
-        pref_miss: list[LinearExpr] = []
-        time_miss: list[LinearExpr] = []
-        move_cost: list[LinearExpr] = []
-        moves: list[LinearExpr] = []
-        out_of_network: list[LinearExpr] = []
-        for r, rv in self.vars.items():
+        cand = self.cand
+        options = cand.options
+        unscheduled, wait, pref_miss, time_miss = _Sum(), _Sum(), _Sum(), _Sum()
+        move_cost, moves, out_of_network = _Sum(), _Sum(), _Sum()
+        for r, rq in self._req.items():
             request = problem.requests[r]
             prio = request.priority
-            unscheduled.append(prio * rv.unscheduled)
+            u = rq.unscheduled
+            unscheduled.add(u, prio)
             pin = problem.pin_by_request.get(request.id)
-            if not rv.options:
+            if not rq.options:
                 if pin is not None and not pin.locked:
-                    move_cost.append(pin.move_cost)
-                    moves.append(1)
+                    move_cost.constant += pin.move_cost
+                    moves.constant += 1
                 continue
-            out_of_network.extend(
-                rv.present[o] for o in rv.options if not self.cand.options[o].in_network
-            )
-            e = self.cand.earliest_minute[r]
-            wait.append(prio * (grain * rv.start - e))
-            wait.append(-prio * (grain * rv.min_start - e) * rv.unscheduled)
+            present = rq.present
+            for o in rq.options:
+                if not options[o].in_network:
+                    out_of_network.add(present[o], 1)
+            e = cand.earliest_minute[r]
+            wait.add(rq.start, prio * grain)
+            wait.constant -= prio * e
+            wait.add(u, -prio * (grain * rq.min_start - e))
             if request.preferred_provider_ids:
                 wanted = {problem.provider_index[p] for p in request.preferred_provider_ids}
-                pref_miss.extend(
-                    rv.present[o] for o in rv.options if self.cand.options[o].provider not in wanted
-                )
+                for o in rq.options:
+                    if options[o].provider not in wanted:
+                        pref_miss.add(present[o], 1)
             if request.preferred_times:
-                spans = preferred_spans(problem, self.cand, r)
-                ok = m.new_bool_var(f"time_ok_{r}")
+                spans = preferred_spans(problem, cand, r)
+                ok = w.bool(f"time_ok_{r}")
                 if spans:
-                    m.add_linear_expression_in_domain(
-                        rv.start, cp_model.Domain.from_intervals([[s, e - 1] for s, e in spans])
-                    ).only_enforce_if(ok)
+                    domain = cp_model.Domain.from_intervals([[s, e - 1] for s, e in spans])
+                    w.in_domain(rq.start, [int(v) for v in domain.flattened_intervals()], ok)
                 else:
-                    m.add(ok == 0)
-                m.add(ok + rv.unscheduled <= 1)
-                self.time_ok[r] = ok
-                time_miss.append(1 - rv.unscheduled - ok)
-            if pin is not None and not pin.locked and r not in self.cand.locked:
-                kept = m.new_bool_var(f"kept_{r}")
-                o_pin = self.cand.pinned_option.get(r)
-                if o_pin is None or o_pin not in rv.present:
-                    m.add(kept == 0)
+                    w.linear([(ok, 1)], 0, 0, 0)
+                w.linear([(ok, 1), (u, 1)], 0, _MIN, 1)
+                self._time_ok[r] = ok
+                time_miss.constant += 1
+                time_miss.add(u, -1)
+                time_miss.add(ok, -1)
+            if pin is not None and not pin.locked and r not in cand.locked:
+                kept = w.bool(f"kept_{r}")
+                o_pin = cand.pinned_option.get(r)
+                if o_pin is None or o_pin not in present:
+                    w.linear([(kept, 1)], 0, 0, 0)
                 else:
-                    m.add_implication(kept, rv.present[o_pin])
-                    m.add(rv.start == self.cand.pinned_start[r]).only_enforce_if(kept)
-                self.kept[r] = kept
-                move_cost.append(pin.move_cost * (1 - kept))
-                moves.append(1 - kept)
+                    w.implication(kept, present[o_pin])
+                    start = cand.pinned_start[r]
+                    w.in_domain(rq.start, [start, start], kept)
+                self._kept[r] = kept
+                move_cost.constant += pin.move_cost
+                move_cost.add(kept, -pin.move_cost)
+                moves.constant += 1
+                moves.add(kept, -1)
         return {
-            "unscheduled_priority": sum(unscheduled),
-            "access_wait": sum(wait),
+            "unscheduled_priority": unscheduled,
+            "access_wait": wait,
             "idle_gap": self._idle_gap(),
-            "provider_preference_misses": sum(pref_miss),
-            "time_preference_misses": sum(time_miss),
-            "pinned_moves": sum(moves),
-            "pinned_move_cost": sum(move_cost),
-            "out_of_network_visits": sum(out_of_network),
+            "provider_preference_misses": pref_miss,
+            "time_preference_misses": time_miss,
+            "pinned_moves": moves,
+            "pinned_move_cost": move_cost,
+            "out_of_network_visits": out_of_network,
         }
 
-    def _idle_gap(self) -> LinearExpr:
+    def _idle_gap(self) -> _Sum:
         """Per provider-day: last end − first start − busy minutes (exact at optimum)."""
+        total = _Sum()
         if self.weights.idle_gap == 0:
-            return 0
-        m = self.model
-        total: list[LinearExpr] = []
+            return total
+        w = self._w
+        grain = self.grain
+        free = self.free
+        options = self.cand.options
+        lit_of, start_of = self._lit_of, self._start_of
+        lits, coeffs = total.lits, total.coeffs
         for key, opts in self._by_provider_day().items():
-            if self.free is not None and all(
-                self.cand.options[o].request not in self.free for o in opts
-            ):
+            rows = [options[o] for o in opts]
+            if free is not None and all(opt.request not in free for opt in rows):
                 continue  # only fixed visits: a constant
-            lo = min(self.cand.options[o].lo for o in opts)
-            hi = max(self.cand.options[o].hi + self.cand.options[o].duration for o in opts)
-            first = m.new_int_var(lo, hi, f"first_{key}")
-            last = m.new_int_var(lo, hi, f"last_{key}")
-            m.add(last >= first)
-            busy = []
-            for o in opts:
-                opt = self.cand.options[o]
-                rv = self.vars[opt.request]
-                lit = rv.present[o]
-                m.add(first <= rv.start).only_enforce_if(lit)
-                m.add(last >= rv.start + opt.duration).only_enforce_if(lit)
-                busy.append(opt.duration * lit)
-            self.first_last[key] = (first, last)
-            total.append(self.grain * (last - first - sum(busy)))
-        return sum(total)
+            lo = min(opt.lo for opt in rows)
+            hi = max(opt.hi + opt.duration for opt in rows)
+            first = w.var([lo, hi], f"first_{key}")
+            last = w.var([lo, hi], f"last_{key}")
+            w.linear([(first, -1), (last, 1)], 0, 0, _MAX)
+            # first <= start and last >= start + duration when the option is present
+            pd_lits = [lit_of[o] for o in opts]
+            durations = [opt.duration for opt in rows]
+            w.idle(pd_lits, [start_of[o] for o in opts], durations, first, last)
+            lits += pd_lits
+            coeffs += [-grain * d for d in durations]
+            self._first_last[key] = (first, last)
+            total.add(last, grain)
+            total.add(first, -grain)
+        return total
 
     # -- assembly -------------------------------------------------------------------------
 
@@ -438,7 +926,9 @@ class ModelBuilder:
         self._patient_no_overlap()
         self._front_desk()
         self._links()
-        terms = self._objective_terms()
+        sums = self._objective_terms()
+        var = self._handles()
+        terms = {name: s.expr(self.model, var) for name, s in sums.items()}
         w = self.weights
         weighted = cp_model.LinearExpr.weighted_sum(
             [
@@ -469,35 +959,67 @@ class ModelBuilder:
             self._by_provider_day(),
             self.time_ok,
             self.kept,
+            frozenset(self._w.fixed),
         )
+
+    def _handles(self) -> list[cp_model.IntVar]:
+        """OR-Tools handles for everything :class:`ScheduleModel` exposes; returns the
+        handle of every variable, by index."""
+        var = self._w.handles()
+
+        def lit(index: int) -> Literal:
+            return var[index] if index >= 0 else var[~index].Not()
+
+        for r, rq in self._req.items():
+            present = {o: (var[x] if x >= 0 else var[~x].Not()) for o, x in rq.present.items()}
+            on_day = {day: lit(x) for day, x in rq.on_day.items()} if rq.on_day else {}
+            self.vars[r] = RequestVars(
+                var[rq.start],
+                var[rq.unscheduled],
+                rq.options,
+                present,
+                rq.min_start,
+                rq.by_day,
+                on_day,
+            )
+        self.first_last.update(
+            (key, (var[first], var[last])) for key, (first, last) in self._first_last.items()
+        )
+        self.time_ok.update((r, var[x]) for r, x in self._time_ok.items())
+        self.kept.update((r, var[x]) for r, x in self._kept.items())
+        return var
 
 
 def add_hint(sm: ScheduleModel, problem: Problem, cand: Candidates, placement: Placement) -> None:
     """Hint every decision variable with a complete placement (each variable once)."""
-    hints: dict[int, tuple[cp_model.IntVar, int]] = {}
+    hints: dict[int, int] = {}  # variable index → value, first hint wins
+    int_var = cp_model.IntVar
 
     def hint(var: Literal, value: int) -> None:
-        if isinstance(var, cp_model.IntVar):
-            hints.setdefault(var.index, (var, value))
+        if isinstance(var, int_var):
+            hints.setdefault(var.index, value)
         else:  # a negated Boolean
-            base = var.Not()
-            hints.setdefault(base.index, (base, 1 - value))
+            hints.setdefault(var.Not().index, 1 - value)
 
+    options = cand.options
     for r, rv in sm.requests.items():
         if not rv.options:
             continue
         chosen = placement.get(r)
+        o_chosen = chosen[0] if chosen is not None else -1
         for o, lit in rv.present.items():
-            hint(lit, 1 if chosen is not None and chosen[0] == o else 0)
+            hint(lit, 1 if o == o_chosen else 0)
         hint(rv.unscheduled, 0 if chosen is not None else 1)
         hint(rv.start, chosen[1] if chosen is not None else rv.min_start)
-        for day, lit in rv.on_day.items():
-            hint(lit, 1 if chosen is not None and cand.options[chosen[0]].day == day else 0)
+        if rv.on_day:
+            day_chosen = options[o_chosen].day if chosen is not None else -1
+            for day, lit in rv.on_day.items():
+                hint(lit, 1 if day == day_chosen else 0)
     spans: dict[tuple[int, int], list[int]] = {}
     for r, (o, t) in placement.items():
         if r not in sm.requests or not sm.requests[r].options:
             continue
-        opt = cand.options[o]
+        opt = options[o]
         key = (opt.provider, opt.day)
         end = t + opt.duration
         if key in spans:
@@ -509,7 +1031,7 @@ def add_hint(sm: ScheduleModel, problem: Problem, cand: Candidates, placement: P
             hint(first, spans[key][0])
             hint(last, spans[key][1])
         else:
-            lowest = min(cand.options[o].lo for o in sm.provider_day_options[key])
+            lowest = min(options[o].lo for o in sm.provider_day_options[key])
             hint(first, lowest)
             hint(last, lowest)
     for r, ok in sm.time_ok.items():
@@ -527,11 +1049,16 @@ def add_hint(sm: ScheduleModel, problem: Problem, cand: Candidates, placement: P
         hint(kept, 1 if same else 0)
     model = sm.model
     model.clear_hints()  # type: ignore[no-untyped-call]
-    for var, value in hints.values():
-        if not _is_constant(var):
-            model.add_hint(var, value)
+    fixed = sm.fixed_vars
+    if fixed is None:
+        var = model.get_int_var_from_proto_index
+        fixed = frozenset(i for i in hints if _is_constant_domain(var(i).proto.domain))
+    kept_vars = [i for i in hints if i not in fixed]
+    if kept_vars:
+        solution_hint = model.proto.solution_hint
+        solution_hint.vars.extend(kept_vars)
+        solution_hint.values.extend([hints[i] for i in kept_vars])
 
 
-def _is_constant(var: cp_model.IntVar) -> bool:
-    domain = var.proto.domain
+def _is_constant_domain(domain: Any) -> bool:
     return len(domain) == 2 and domain[0] == domain[1]
