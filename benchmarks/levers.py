@@ -19,7 +19,7 @@ lp-guided                ``SolveOptions(lp=False)``: no LP bound and no LP-guide
 randomized-rounding      ``psr_sched.solver.solve._GUIDED_TRIES = 0``: the LP-guided
                          construction once, without the noisy retries
 lns                      ``SolveOptions(lns=False)``: no large-neighbourhood search (the
-                         engine then runs the full CP-SAT model whatever its size)
+                         full model runs up to 30,000 options; above, the constructions stand)
 complete-hint            ``psr_sched.solver.solve.add_hint`` a no-op: no CP-SAT model gets a
                          solution hint
 presolve-probing-on      ``_parameters`` wrapped: ``cp_model_probing_level`` and
@@ -203,13 +203,14 @@ LEVERS: dict[str, Lever] = {
         ),
         Lever(
             "randomized-rounding",
-            "`_GUIDED_TRIES = 0`: one LP-guided construction, no noisy retries",
+            "`_GUIDED_TRIES = 0`: one LP-guided construction (LP-start order), without the "
+            "priority order and the noisy retries",
             patch=no_guided_retries,
         ),
         Lever(
             "lns",
             "`SolveOptions(lns=False)`: no large-neighbourhood search (the full CP-SAT model "
-            "runs whatever its size)",
+            "gets the time up to 30,000 options; above, the constructions stand)",
             {"lns": False},
         ),
         Lever(
