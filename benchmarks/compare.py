@@ -1049,7 +1049,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--lp-fine-minutes",
         type=int,
         default=0,
-        help="one-grain LP slots this many minutes around each session start (default 0)"
+        help="one-grain LP slots this many minutes around each session start (default 0)",
     )
     parser.add_argument("--no-lp", action="store_true", help="skip the LP bound")
     parser.add_argument(
@@ -1083,14 +1083,20 @@ def problems(args: argparse.Namespace) -> list[tuple[str, str, Problem]]:
     return out
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
+def announce(module: str, argv: list[str] | None) -> tuple[str, dict[str, str]]:
+    """The exact command of this run and the machine, printed as a run starts."""
     raw = sys.argv[1:] if argv is None else argv
-    command = shlex.join(["python", "-m", "benchmarks.compare", *raw])
+    command = shlex.join(["python", "-m", module, *raw])
     host = machine()
     say(f"$ {command}")
     for key, value in host.items():
         say(f"{key}: {value}")
+    return command, host
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    command, host = announce("benchmarks.compare", argv)
     instances = [
         run_instance(problem, family_name, label, args)
         for family_name, label, problem in problems(args)

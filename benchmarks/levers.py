@@ -46,7 +46,6 @@ import argparse
 import importlib
 import inspect
 import re
-import shlex
 import sys
 import time
 from collections import Counter
@@ -64,12 +63,12 @@ from benchmarks.compare import (
     Run,
     _families,
     _time_limits,
+    announce,
     fmt_int,
     fmt_pct,
     fmt_ratio,
     fmt_s,
     fmt_text,
-    machine,
     markdown_table,
     measure,
     median,
@@ -692,12 +691,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    raw = sys.argv[1:] if argv is None else argv
-    command = shlex.join(["python", "-m", "benchmarks.levers", *raw])
-    host = machine()
-    say(f"$ {command}")
-    for key, value in host.items():
-        say(f"{key}: {value}")
+    command, host = announce("benchmarks.levers", argv)
     instances = []
     for family_name, label, problem in problems(args):
         limit = time_limit_for(family_name, args)
