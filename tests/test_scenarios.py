@@ -364,3 +364,24 @@ def test_whatif_bad_file_exits_2_and_writes_nothing(
     assert err.count("\n") == 1
     assert not out.exists()
     assert printed == ""
+
+
+def test_compared_schedules_keep_local_times_across_daylight_saving() -> None:
+    # The week of 2026-11-01 (Chicago leaves daylight time): offsets -05:00, then -06:00.
+    from psr_sched import solve
+    from psr_sched.demo import generate_clinic
+
+    clinic = generate_clinic(
+        seed=0, providers=4, exam_rooms=3, procedure_rooms=1, days=3, start=dt.date(2026, 10, 29)
+    )
+    greedy = SolveOptions(time_limit_s=1, workers=1, use_cpsat=False)
+    with ThreadPoolExecutor(1) as pool:
+        comparison = compare(clinic, [], options=greedy, executor=pool)
+    result = comparison.results[BASELINE]
+    expected = solve(clinic, greedy).to_frame(clinic)
+    assert {t.utcoffset() for t in expected["start"]} == {
+        dt.timedelta(hours=-5),
+        dt.timedelta(hours=-6),
+    }
+    pd.testing.assert_frame_equal(result.to_frame(clinic), expected)
+    assert all(a.start.tzinfo == clinic.horizon.zone for a in result.assignments)

@@ -229,20 +229,6 @@ def _solve_one(problem_json: str, options: SolveOptions) -> _Payload:
     return result.model_dump_json(), None, time.perf_counter() - t0
 
 
-def _in_zone(result: Result, problem: Problem) -> Result:
-    """The result with its moments back in the problem's timezone.
-
-    JSON keeps each moment's UTC offset but not its IANA zone; without the zone, a
-    schedule across a daylight-saving change would be shown in one fixed offset.
-    """
-    zone = problem.horizon.zone
-    assignments = tuple(
-        a.model_copy(update={"start": a.start.astimezone(zone), "end": a.end.astimezone(zone)})
-        for a in result.assignments
-    )
-    return result.model_copy(update={"assignments": assignments})
-
-
 # -- solve_many ----------------------------------------------------------------------------
 
 
@@ -359,7 +345,7 @@ def solve_many(
             result_json, error, seconds = payload
             result = None
             if result_json is not None:
-                result = _in_zone(Result.model_validate_json(result_json), problem)
+                result = Result.model_validate_json(result_json).in_zone(problem.horizon.zone)
             item = BatchItem(i, name, problem, result, error, seconds)
         items[i] = item
         done += 1

@@ -151,6 +151,19 @@ class Result(DomainModel):
     baseline_terms: ObjectiveTerms | None = None
     stats: dict[str, Any] = Field(default_factory=dict)
 
+    def in_zone(self, zone: dt.tzinfo) -> Result:
+        """This result with every start and end expressed in ``zone``.
+
+        JSON keeps each moment's UTC offset but not its IANA zone, so a result read back
+        from JSON shows a schedule across a daylight-saving change in one fixed offset; pass
+        the problem's ``horizon.zone`` to restore local times (the moments do not change).
+        """
+        assignments = tuple(
+            a.model_copy(update={"start": a.start.astimezone(zone), "end": a.end.astimezone(zone)})
+            for a in self.assignments
+        )
+        return self.model_copy(update={"assignments": assignments})
+
     @property
     def gap(self) -> float | None:
         """Relative gap (objective − bound) / objective, or ``None`` without a bound."""

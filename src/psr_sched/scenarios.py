@@ -619,7 +619,9 @@ def compare(
         results: dict[str, Result] = {}
         for name, future in futures.items():
             try:
-                results[name] = Result.model_validate_json(future.result())
+                # JSON keeps UTC offsets, not the zone: back to the clinic's local times.
+                result = Result.model_validate_json(future.result())
+                results[name] = result.in_zone(problems[name].horizon.zone)
             except Exception as exc:
                 for other in futures.values():
                     other.cancel()
