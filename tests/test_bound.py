@@ -382,3 +382,19 @@ def test_fine_slots_at_session_starts_only_tighten() -> None:
         previous = lb.value
     assert lb.source == "lp-time-indexed-60min-fine30"
     assert previous > lp_lower_bound(problem, cand, slot_minutes=60).value  # type: ignore[union-attr]
+
+
+def test_the_engine_skips_the_lp_above_its_size_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
+
+    from psr_sched import validate
+    from psr_sched.demo import generate_clinic
+
+    engine = importlib.import_module("psr_sched.solver.solve")
+    monkeypatch.setattr(engine, "_LP_MAX_OPTIONS", 10)
+    clinic = generate_clinic(seed=11, providers=8, exam_rooms=5, procedure_rooms=1, days=3)
+    result = solve(clinic, SolveOptions(time_limit_s=2, workers=2, seed=0))
+    assert validate(clinic, result).ok
+    assert result.stats["lp"] == "skipped: more than 10 options"
+    assert "lp_bound" not in result.stats
+    assert not str(result.stats["bound_source"]).startswith("lp")

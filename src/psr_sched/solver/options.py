@@ -67,7 +67,8 @@ class SolveOptions:
         Solve the time-indexed LP relaxation (:mod:`psr_sched.solver.bound`) after the
         greedy construction, with up to ``lp_share`` of the time limit: its optimum is a
         proven lower bound (reported when tighter than CP-SAT's) and its fractional
-        schedule guides a second construction.  Skipped in lexicographic mode.
+        schedule guides a second construction.  Skipped in lexicographic mode and above
+        150,000 candidate options (where it does not converge in time).
     lp_share : float
         Largest share of the time limit the LP may take, in (0, 1].  Default 0.45.
     callback : ProgressCallback or None
