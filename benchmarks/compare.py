@@ -94,6 +94,40 @@ class Run:
     validation: str
     stats: dict[str, Any] = field(default_factory=dict)
 
+    @classmethod
+    def without_schedule(
+        cls,
+        method: str,
+        repeat: int,
+        requests: int,
+        wall_time_s: float,
+        *,
+        bound: float | None,
+        bound_source: str,
+        valid: bool,
+        validation: str,
+        stats: dict[str, Any] | None = None,
+    ) -> Run:
+        """A run that returned no schedule: every schedule column is ``None``."""
+        return cls(
+            method=method,
+            repeat=repeat,
+            requests=requests,
+            found=False,
+            scheduled=None,
+            unscheduled_priority=None,
+            access_wait=None,
+            idle_gap=None,
+            objective=None,
+            time_to_first_s=None,
+            wall_time_s=wall_time_s,
+            bound=bound,
+            bound_source=bound_source,
+            valid=valid,
+            validation=validation,
+            stats=stats or {},
+        )
+
     @property
     def gap(self) -> float | None:
         """(objective − bound) / objective, or None without a bound or a schedule."""
@@ -222,18 +256,11 @@ def measure_baseline(problem: Problem, outcome: BaselineOutcome, repeat: int, lp
         run.stats["cpsat_status"] = outcome.status
         return run
     bound, source = run_bound(lp, outcome.best_bound, "baseline", outcome.stats)
-    return Run(
-        method="baseline",
-        repeat=repeat,
-        requests=len(problem.requests),
-        found=False,
-        scheduled=None,
-        unscheduled_priority=None,
-        access_wait=None,
-        idle_gap=None,
-        objective=None,
-        time_to_first_s=None,
-        wall_time_s=outcome.wall_time_s,
+    return Run.without_schedule(
+        "baseline",
+        repeat,
+        len(problem.requests),
+        outcome.wall_time_s,
         bound=bound,
         bound_source=source,
         valid=True,

@@ -325,18 +325,11 @@ def solve_one(
 
 def failed(problem: Problem, lever: Lever, repeat: int, exc: Exception, wall: float) -> Run:
     """A run that raised: no schedule, and a failure (the exit status becomes 1)."""
-    return Run(
-        method=lever.name,
-        repeat=repeat,
-        requests=len(problem.requests),
-        found=False,
-        scheduled=None,
-        unscheduled_priority=None,
-        access_wait=None,
-        idle_gap=None,
-        objective=None,
-        time_to_first_s=None,
-        wall_time_s=wall,
+    return Run.without_schedule(
+        lever.name,
+        repeat,
+        len(problem.requests),
+        wall,
         bound=None,
         bound_source="none",
         valid=False,
