@@ -519,20 +519,7 @@ def summary_rows(instances: list[Instance]) -> list[list[str]]:
                     inst.label,
                     median_label(method, runs),
                     f"{median_cell(by_name['scheduled'], runs)} / {inst.size.requests:,}",
-                    *[
-                        median_cell(by_name[h], runs)
-                        for h in (
-                            "prio-wtd unscheduled",
-                            "prio-wtd wait (min)",
-                            "idle gap (min)",
-                            "objective",
-                            "first feasible (s)",
-                            "wall (s)",
-                            "bound",
-                            "bound source",
-                            "gap to bound",
-                        )
-                    ],
+                    *[median_cell(by_name[h], runs) for h in SUMMARY_HEADER[3:]],
                 ]
             )
     for family_name in dict.fromkeys(inst.family for inst in instances):
@@ -750,17 +737,21 @@ def remarks(instance: Instance) -> list[str]:
     return out
 
 
+#: Engine statistics shown per run (by this runner and by ``benchmarks.levers``).
 ENGINE_KEYS = (
     "status",
     "greedy_s",
+    "lp",
+    "lp_bound",
+    "lp_optimal",
+    "lp_guided_objectives",
     "full_model",
     "cpsat_status",
     "model_build_s",
     "lns_iterations",
     "lns_improvements",
     "lns_final_providers",
-    "lp_bound",
-    "lp_s",
+    "lns_outcomes",
     "solver_bound",
     "bound_source",
     "baseline_objective",

@@ -59,6 +59,7 @@ from typing import Any
 from ortools.sat.python import cp_model
 
 from benchmarks.compare import (
+    ENGINE_KEYS,
     Bound,
     Run,
     _families,
@@ -89,24 +90,6 @@ ENGINE: ModuleType = importlib.import_module("psr_sched.solver.solve")
 
 #: The reference run's name.
 ALL_ON = "all-on"
-#: Keys of ``result.stats`` shown per run.
-STAT_KEYS = (
-    "status",
-    "options",
-    "greedy_s",
-    "lp_bound",
-    "lp_optimal",
-    "lp_guided_objectives",
-    "full_model",
-    "cpsat_status",
-    "model_build_s",
-    "lns_iterations",
-    "lns_improvements",
-    "lns_final_providers",
-    "solver_bound",
-    "bound_source",
-    "baseline_objective",
-)
 
 Counts = Counter[str]
 Patch = Callable[[Counts], AbstractContextManager[None]]
@@ -486,7 +469,7 @@ def effect_lines(instance: Instance) -> list[str]:
 def stat_lines(instance: Instance) -> list[str]:
     lines = []
     for r in instance.runs:
-        shown = ", ".join(f"{k}={r.run.stats[k]}" for k in STAT_KEYS if k in r.run.stats)
+        shown = ", ".join(f"{k}={r.run.stats[k]}" for k in ENGINE_KEYS if k in r.run.stats)
         lines.append(f"{r.run.method}, solver seed {r.run.repeat}: {shown}")
     return lines
 
