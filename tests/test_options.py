@@ -92,3 +92,34 @@ def test_relative_gap_stops_at_the_lp_bound(
     assert result.best_bound is not None
     assert (result.objective - result.best_bound) / result.objective <= 0.5
     assert result.wall_time_s < 15
+
+
+def test_time_window_neighbourhood_frees_one_window_of_one_day(clinic: Problem) -> None:
+    # Every third neighbourhood takes every provider of one day and frees only the visits
+    # starting in a window there (plus unscheduled requests that could start in it).
+    import importlib
+
+    engine_module = importlib.import_module("psr_sched.solver.solve")
+    from psr_sched.solver.candidates import build_candidates
+    from psr_sched.solver.greedy import greedy
+
+    engine = engine_module.Engine(clinic, SolveOptions(seed=3))
+    engine.cand = cand = build_candidates(clinic)
+    placement = greedy(clinic, cand)
+    engine.incumbent = engine_module._Incumbent(placement, 0)
+    for _ in range(20):
+        free, cells, windowed = engine._choose_neighbourhood(2)
+        assert windowed
+        (day,) = {d for _, d in cells}
+        assert cells == {(b.provider, day) for b in cand.blocks if b.day == day}
+        starts = [placement[r][1] for r in free if r in placement]
+        assert starts and max(starts) - min(starts) < engine.lns_window // cand.grain
+        inside = [
+            r
+            for r, (o, t) in placement.items()
+            if cand.options[o].day == day
+            and min(starts) <= t <= max(starts)
+            and r not in cand.locked
+        ]
+        assert set(inside) <= free  # nothing movable in the window is left fixed
+        assert all(cand.options[placement[r][0]].day == day for r in free if r in placement)

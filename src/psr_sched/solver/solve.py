@@ -49,6 +49,9 @@ _LNS_UNSCHEDULED = 10
 #: Providers per neighbourhood: starts here, grows after a sub-solve proven optimal and
 #: shrinks after one stopped by its time limit (adaptive neighbourhood size).
 _LNS_PROVIDERS_START, _LNS_PROVIDERS_MIN, _LNS_PROVIDERS_MAX = 4, 2, 12
+#: Time-window neighbourhoods (every provider of one day, the visits starting in a window):
+#: window length in minutes, adapted the same way.
+_LNS_WINDOW_START, _LNS_WINDOW_MIN, _LNS_WINDOW_MAX = 60, 20, 240
 #: CP-SAT deterministic-time units per second of time limit in deterministic mode.  On
 #: these neighbourhood models one unit takes roughly 20-30 s of wall time on 2 cores, so an
 #: unloaded deterministic run lasts about half the time limit, leaving room for a loaded
@@ -166,6 +169,7 @@ class Engine:
         self.weights = problem.weights
         self.dominating = True
         self.lns_size = _LNS_PROVIDERS_START
+        self.lns_window = _LNS_WINDOW_START
         self.core: Placement = {}
         self.lp: LowerBound | None = None
         self.lp_allotted_s = 0.0
@@ -506,7 +510,7 @@ class Engine:
                 if self.options.deterministic:
                     self.stats["deterministic_run_cut_by_wall_clock"] = True
                 break
-            free, cells = self._choose_neighbourhood(iterations)
+            free, cells, windowed = self._choose_neighbourhood(iterations)
             iterations += 1
             if not free:
                 continue
@@ -546,7 +550,10 @@ class Engine:
             deterministic_used += solver.deterministic_time
             name = solver.status_name(status)
             outcomes[name] = outcomes.get(name, 0) + 1
-            if status == cp_model.OPTIMAL:
+            if windowed:
+                step = self.cand.grain * (1 if status == cp_model.OPTIMAL else -1)
+                self.lns_window = min(_LNS_WINDOW_MAX, max(_LNS_WINDOW_MIN, self.lns_window + step))
+            elif status == cp_model.OPTIMAL:
                 self.lns_size = min(_LNS_PROVIDERS_MAX, self.lns_size + 1)
             else:
                 self.lns_size = max(_LNS_PROVIDERS_MIN, self.lns_size - 1)
@@ -564,15 +571,19 @@ class Engine:
         self.stats["lns_deterministic_time"] = round(deterministic_used, 3)
         self.stats["lns_iterations"] = iterations
         self.stats["lns_final_providers"] = self.lns_size
+        self.stats["lns_final_window_minutes"] = self.lns_window
         self.stats["lns_improvements"] = improved
         self.stats["lns_outcomes"] = outcomes
 
-    def _choose_neighbourhood(self, iteration: int) -> tuple[set[int], set[tuple[int, int]]]:
-        """Cells and the requests they free.
+    def _choose_neighbourhood(self, iteration: int) -> tuple[set[int], set[tuple[int, int]], bool]:
+        """Cells, the requests they free, and whether it is a time-window neighbourhood.
 
-        Alternates between (a) the providers able to see a request that waits long or is
-        unscheduled, on the days from its window start to its current day, and (b) a
-        random group of providers on one or two random days.
+        Cycles through (a) the providers able to see a request that waits long or is
+        unscheduled, on the days from its window start to its current day, (b) a random
+        group of providers on one or two random days, and (c) every provider of one day,
+        freeing only the visits that start in a time window: the front desk and the room
+        pools tie all providers of a day together, and only such a neighbourhood can
+        re-stagger the check-ins of a whole session opening.
         """
         cand, problem = self.cand, self.problem
         n_days = len(problem.horizon.dates)
@@ -580,10 +591,13 @@ class Engine:
         placement = self.incumbent.placement
         rng = self.rng
         cells: set[tuple[int, int]] = set()
-        if iteration % 2 == 0:
+        window: tuple[int, int] | None = None
+        if iteration % 3 == 0:
             focus = self._pick_focus()
             if focus is not None:
                 cells = self._focus_cells(focus)
+        elif iteration % 3 == 2:
+            cells, window = self._window_cells()
         if not cells:
             size = min(n_providers, self.lns_size)
             chosen = rng.choice(n_providers, size=size, replace=False).tolist()
@@ -591,16 +605,24 @@ class Engine:
             days = {first, min(n_days - 1, first + int(rng.integers(2)))}
             cells = {(int(p), d) for p in chosen for d in days}
         free = set()
-        for r, (o, _t) in placement.items():
+        for r, (o, t) in placement.items():
             opt = cand.options[o]
-            if (opt.provider, opt.day) in cells and r not in cand.locked:
+            in_window = window is None or window[0] <= t < window[1]
+            if in_window and (opt.provider, opt.day) in cells and r not in cand.locked:
                 free.add(r)
         waiting = [
             r
             for r, opts in enumerate(cand.by_request)
             if r not in placement
             and opts
-            and any((cand.options[o].provider, cand.options[o].day) in cells for o in opts)
+            and any(
+                (cand.options[o].provider, cand.options[o].day) in cells
+                and (
+                    window is None
+                    or (cand.options[o].lo < window[1] and cand.options[o].hi >= window[0])
+                )
+                for o in opts
+            )
         ]
         if len(waiting) > _LNS_UNSCHEDULED:
             # Highest priority first, ties broken at random, to keep the sub-model small.
@@ -611,7 +633,20 @@ class Engine:
             )
             waiting = [waiting[i] for i in order[:_LNS_UNSCHEDULED]]
         free.update(waiting)
-        return free, cells
+        return free, cells, window is not None
+
+    def _window_cells(self) -> tuple[set[tuple[int, int]], tuple[int, int] | None]:
+        """Every provider of the day of a random visit, and a window of ``lns_window``
+        minutes that starts at that visit's start (grains)."""
+        cand = self.cand
+        placement = self.incumbent.placement
+        movable = [r for r in placement if r not in cand.locked]
+        if not movable:
+            return set(), None
+        o, t = placement[movable[int(self.rng.integers(len(movable)))]]
+        day = cand.options[o].day
+        cells = {(block.provider, day) for block in cand.blocks if block.day == day}
+        return cells, (t, t + max(1, self.lns_window // cand.grain))
 
     def _focus_cells(self, focus: int) -> set[tuple[int, int]]:
         """Cells around one request and the requests linked to it.
