@@ -236,6 +236,21 @@ def test_write_batch_refuses_unusable_names(clinics: dict[str, Problem], tmp_pat
     assert not (tmp_path / "out").exists()
 
 
+def test_a_clinic_that_now_fails_loses_its_old_outputs(
+    clinics: dict[str, Problem], tmp_path: Path
+) -> None:
+    problem = clinics["clinic-0"]
+    out = tmp_path / "out"
+    write_batch(out, solve_many({"a": problem, "b": clinics["clinic-1"]}, OPTIONS))
+    assert (out / "a" / "schedule.csv").exists()
+    (out / "b" / "notes.txt").write_text("kept\n")
+    failed = [BatchItem(0, "a", problem, None, "failed"), BatchItem(1, "b", problem, None, "x")]
+    write_batch(out, failed)
+    assert not (out / "a").exists()  # nothing stale beside its ERROR row
+    assert sorted(p.name for p in (out / "b").iterdir()) == ["notes.txt"]
+    assert list(pd.read_csv(out / BATCH_SUMMARY)["status"]) == ["ERROR", "ERROR"]
+
+
 def test_the_package_imports_without_dask() -> None:
     code = (
         "import sys\n"

@@ -503,7 +503,9 @@ def write_batch(out: str | Path, items: Sequence[BatchItem]) -> list[Path]:
 
     Each folder gets ``schedule.csv``, ``unscheduled.csv`` and ``summary.json``, written
     atomically by :func:`psr_sched.cli.write_outputs` exactly as ``psr-sched solve``
-    writes them; a failed item gets no folder, only its row.  ``batch_summary.csv`` (the
+    writes them; a failed item gets no folder, only its row (the files an earlier run wrote
+    for it are removed, so no stale schedule is left beside the ERROR row; other files in
+    its folder are left alone).  ``batch_summary.csv`` (the
     rows of :func:`batch_frame`) is written last, atomically, so its presence means every
     folder it lists is complete.
 
@@ -529,6 +531,8 @@ def write_batch(out: str | Path, items: Sequence[BatchItem]) -> list[Path]:
         if item.result is not None:
             write_outputs(target / item.name, item.problem, item.result)
             written.append(target / item.name)
+        else:
+            _remove_outputs(target / item.name)
     target.mkdir(parents=True, exist_ok=True)
     text = batch_frame(items).to_csv(index=False)
     handle, temporary = tempfile.mkstemp(prefix=f".{BATCH_SUMMARY}.", dir=target)
@@ -541,6 +545,20 @@ def write_batch(out: str | Path, items: Sequence[BatchItem]) -> list[Path]:
         raise
     written.append(target / BATCH_SUMMARY)
     return written
+
+
+#: The files :func:`psr_sched.cli.write_outputs` writes into a clinic's folder.
+_OUTPUT_FILES = ("schedule.csv", "unscheduled.csv", "summary.json")
+
+
+def _remove_outputs(folder: Path) -> None:
+    """Remove a failed clinic's outputs of an earlier run, and its folder if then empty."""
+    if not folder.is_dir():
+        return
+    for name in _OUTPUT_FILES:
+        (folder / name).unlink(missing_ok=True)
+    if not any(folder.iterdir()):
+        folder.rmdir()
 
 
 def peak_memory_mib() -> tuple[float, float] | None:
