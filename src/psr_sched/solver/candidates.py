@@ -238,6 +238,7 @@ def build_candidates(problem: Problem) -> Candidates:
     blocks_by_provider: dict[int, list[int]] = defaultdict(list)
     for b_index, block in enumerate(blocks):
         blocks_by_provider[block.provider].append(b_index)
+    open_pieces = _open_pieces(blocks, pools)
 
     day_start = [horizon.day_start_minute(d) // grain for d in horizon.dates]
     day_end = [horizon.day_start_minute(d + dt.timedelta(days=1)) // grain for d in horizon.dates]
@@ -320,6 +321,7 @@ def build_candidates(problem: Problem) -> Candidates:
             problem,
             blocks,
             blocks_by_provider,
+            open_pieces,
             r_index,
             providers,
             in_network,
@@ -369,10 +371,26 @@ def build_candidates(problem: Problem) -> Candidates:
     return candidates
 
 
+def _open_pieces(blocks: list[Block], pools: list[RoomPool]) -> list[list[tuple[Span, ...]]]:
+    """Per block and room pool, the block's spans during which the pool's rooms are open."""
+    return [
+        [
+            tuple(
+                piece
+                for room_span in pool.open_spans[block.day]
+                if (piece := _intersect((block.start, block.end), room_span)) is not None
+            )
+            for pool in pools
+        ]
+        for block in blocks
+    ]
+
+
 def _collect_options(
     problem: Problem,
     blocks: list[Block],
     blocks_by_provider: dict[int, list[int]],
+    open_pieces: list[list[tuple[Span, ...]]],
     r_index: int,
     providers: list[int],
     in_network: set[int],
@@ -381,44 +399,58 @@ def _collect_options(
     hi: int,
     days: set[int] | None,
 ) -> list[Option]:
-    """Options of one request in [lo, hi] (start of visit to its end), on ``days``."""
+    """Options of one request in [lo, hi] (start of visit to its end), on ``days``.
+
+    ``open_pieces`` is :func:`_open_pieces` of the blocks and pools: the part of a block in
+    the window and a pool's open hours is the window's part of those pieces.
+    """
     grain = problem.horizon.grain_minutes
     vt = problem.visit_type_by_code[problem.requests[r_index].visit_type]
     found: list[Option] = []
     for p_index in providers:
         duration = -(-vt.duration_for(problem.providers[p_index].id) // grain)
+        # A piece holds the visit when it is at least this long (and not empty).
+        need = max(duration, 1)
+        network = p_index in in_network
         for b_index in blocks_by_provider.get(p_index, ()):
             block = blocks[b_index]
             if days is not None and block.day not in days:
                 continue
-            span = _intersect((block.start, block.end), (lo, hi))
-            if span is None or span[1] - span[0] < duration:
+            span_lo, span_hi = max(block.start, lo), min(block.end, hi)
+            if span_hi - span_lo < need:
                 continue
             for kind_pool in kind_pools:
                 if kind_pool is None:
-                    pieces: list[Span] = [span]
-                else:
-                    pieces = [
-                        piece
-                        for room_span in kind_pool.open_spans[block.day]
-                        if (piece := _intersect(span, room_span)) is not None
-                    ]
-                pool_index = -1 if kind_pool is None else kind_pool.index
-                found.extend(
-                    Option(
-                        r_index,
-                        p_index,
-                        block.day,
-                        b_index,
-                        pool_index,
-                        s,
-                        e - duration,
-                        duration,
-                        p_index in in_network,
+                    found.append(
+                        Option(
+                            r_index,
+                            p_index,
+                            block.day,
+                            b_index,
+                            -1,
+                            span_lo,
+                            span_hi - duration,
+                            duration,
+                            network,
+                        )
                     )
-                    for s, e in pieces
-                    if e - s >= duration
-                )
+                    continue
+                for s, e in open_pieces[b_index][kind_pool.index]:
+                    s, e = max(s, lo), min(e, hi)
+                    if e - s >= need:
+                        found.append(
+                            Option(
+                                r_index,
+                                p_index,
+                                block.day,
+                                b_index,
+                                kind_pool.index,
+                                s,
+                                e - duration,
+                                duration,
+                                network,
+                            )
+                        )
     return found
 
 

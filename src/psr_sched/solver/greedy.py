@@ -10,6 +10,7 @@ nothing in time.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
@@ -32,80 +33,142 @@ _GUIDE_SHARE = 0.01
 
 
 class _Occupancy:
-    """Grain-indexed usage of providers, room pools, the front desk and patients."""
+    """Grain-indexed spare capacity of providers, room pools, the front desk and patients.
+
+    Every resource row holds its spare capacity per grain (1 for a free provider or patient,
+    the rooms or stations left for a pool or the desk; a grain is blocked at 0 or below) and,
+    refreshed on every booking, its *free run*: per grain, how many grains from it on are
+    unblocked, capped at :attr:`cap`, the longest stretch any query asks about.  A start
+    ``t`` fits a resource when the free run at ``t`` (at ``t`` minus the check-in for the
+    desk) covers the visit, so a query is a few slices and comparisons.
+    """
 
     def __init__(self, problem: Problem, cand: Candidates) -> None:
         self.problem = problem
         self.cand = cand
         # A margin past the last midnight leaves room for turnover after a late visit.
         self.size = max(cand.day_end, default=0) + 1 + 24 * 60 // cand.grain
-        self.provider = np.zeros((len(problem.providers), self.size), dtype=np.int8)
-        self.pool_use = np.zeros((len(cand.pools), self.size), dtype=np.int16)
-        self.pool_cap = np.array([len(p.rooms) for p in cand.pools], dtype=np.int16)
-        self.desk_use = np.zeros(self.size, dtype=np.int16)
-        self.desk_cap = np.zeros(self.size, dtype=np.int16)
+        self.turnover = [pool.turnover for pool in cand.pools]
+        longest_visit = max((opt.duration for opt in cand.options), default=0)
+        self.cap = max(1, longest_visit + max(self.turnover, default=0), *cand.check_in)
+        self.provider = np.ones((len(problem.providers), self.size), dtype=np.int16)
+        rooms = np.array([len(pool.rooms) for pool in cand.pools], dtype=np.int16)
+        self.pool = np.repeat(rooms[:, None], self.size, axis=1)
+        self.desk = np.zeros(self.size, dtype=np.int16)
         self.has_desk = problem.front_desk is not None
         for segments in cand.desk_spans:
             for s, e, stations in segments:
-                self.desk_cap[s:e] += stations
+                self.desk[s:e] += stations
         patients: dict[str, int] = defaultdict(int)
         for request in problem.requests:
             patients[request.patient_id] += 1
         self.patient: dict[str, np.ndarray] = {
-            pid: np.zeros(self.size, dtype=np.int8) for pid, n in patients.items() if n > 1
+            pid: np.ones(self.size, dtype=np.int16) for pid, n in patients.items() if n > 1
         }
+        self.provider_run = self._runs(self.provider)
+        self.pool_run = self._runs(self.pool)
+        self.desk_run = self._runs(self.desk)
+        self.patient_run = {pid: self._runs(row) for pid, row in self.patient.items()}
+        self.max_visits = [provider.max_visits_per_day for provider in problem.providers]
         self.day_count: dict[tuple[int, int], int] = defaultdict(int)
-        # Free grains left in each provider block: a cheap test that skips full blocks.
+        # Free grains left in each provider block, and the longest stretch of them in a
+        # row (capped): cheap tests that skip full or fragmented blocks.
         self.block_free = [block.end - block.start for block in cand.blocks]
+        self.block_run = [self._longest_free(b) for b in range(len(cand.blocks))]
+        self.provider_blocks: list[list[int]] = [[] for _ in problem.providers]
+        for b, block in enumerate(cand.blocks):
+            self.provider_blocks[block.provider].append(b)
 
-    @staticmethod
-    def _free(blocked: np.ndarray, length: int) -> np.ndarray:
-        """For each start t in range, whether ``blocked[t : t + length]`` is all False."""
-        csum = np.concatenate(([0], np.cumsum(blocked, dtype=np.int32)))
-        return np.asarray(csum[length:] - csum[: len(csum) - length] == 0)
+    def _runs(self, spare: np.ndarray) -> np.ndarray:
+        """Free runs of every row of ``spare`` (see the class docstring)."""
+        run = np.empty(spare.shape, dtype=np.int16)
+        for row, out in zip(spare.reshape(-1, self.size), run.reshape(-1, self.size), strict=True):
+            self._refresh(out, row, 0, self.size)
+        return run
+
+    def _refresh(self, run: np.ndarray, spare: np.ndarray, lo: int, hi: int) -> None:
+        """Bring ``run`` up to date after ``spare`` changed in [lo, hi): only the runs
+        starting less than :attr:`cap` grains before it can change."""
+        lo = max(0, lo - self.cap)
+        after = hi + int(run[hi]) if hi < self.size else self.size  # first blocked ≥ hi, or far
+        grains = np.arange(lo, hi)
+        blocked_at = np.where(spare[lo:hi] <= 0, grains, after)
+        next_blocked = np.minimum.accumulate(blocked_at[::-1])[::-1]
+        run[lo:hi] = np.minimum(next_blocked - grains, self.cap)
+
+    def _longest_free(self, b: int) -> int:
+        """The longest run of free grains of block ``b``'s provider inside the block,
+        capped at :attr:`cap`."""
+        block = self.cand.blocks[b]
+        run = self.provider_run[block.provider, block.start : block.end]
+        return int(np.minimum(run, np.arange(len(run), 0, -1)).max(initial=0))
+
+    def _fits(self, r: int, o: int, lo: int, hi: int) -> tuple[int, np.ndarray] | None:
+        """``(first, ok)``: whether each start grain from ``first`` on, within [lo, hi] and
+        option ``o``'s range, fits request ``r``; None when no start can."""
+        opt = self.cand.options[o]
+        lo, hi = max(lo, opt.lo), min(hi, opt.hi)
+        dur = opt.duration
+        if lo > hi or self.block_free[opt.block] < dur or self.block_run[opt.block] < dur:
+            return None
+        limit = self.max_visits[opt.provider]
+        if limit is not None and self.day_count[(opt.provider, opt.day)] >= limit:
+            return None
+        ci = self.cand.check_in[r] if self.has_desk else 0
+        if ci > 0 and lo - ci < 0:
+            return None
+        ok = self.provider_run[opt.provider, lo : hi + 1] >= dur
+        if opt.pool >= 0:
+            ok &= self.pool_run[opt.pool, lo : hi + 1] >= dur + self.turnover[opt.pool]
+        if ci > 0:
+            ok &= self.desk_run[lo - ci : hi + 1 - ci] >= ci
+        patient = self.patient_run.get(self.problem.requests[r].patient_id)
+        if patient is not None:
+            ok &= patient[lo : hi + 1] >= dur
+        return lo, ok
 
     def starts(self, r: int, o: int, lo: int, hi: int) -> np.ndarray:
         """Feasible start grains of option ``o`` of request ``r`` within [lo, hi]."""
-        opt = self.cand.options[o]
-        lo, hi = max(lo, opt.lo), min(hi, opt.hi)
-        if lo > hi or self.block_free[opt.block] < opt.duration:
+        fits = self._fits(r, o, lo, hi)
+        if fits is None:
             return np.empty(0, dtype=np.int64)
-        provider = self.problem.providers[opt.provider]
-        if (
-            provider.max_visits_per_day is not None
-            and self.day_count[(opt.provider, opt.day)] >= provider.max_visits_per_day
-        ):
-            return np.empty(0, dtype=np.int64)
-        dur = opt.duration
-        ok = self._free(self.provider[opt.provider, lo : hi + dur] > 0, dur)
-        if opt.pool >= 0:
-            span = dur + self.cand.pools[opt.pool].turnover
-            use = self.pool_use[opt.pool, lo : hi + span]
-            ok &= self._free(use >= self.pool_cap[opt.pool], span)
-        ci = self.cand.check_in[r]
-        if self.has_desk and ci > 0:
-            if lo - ci < 0:
-                return np.empty(0, dtype=np.int64)
-            full = self.desk_use[lo - ci : hi] >= self.desk_cap[lo - ci : hi]
-            ok &= self._free(full, ci)
-        pid = self.problem.requests[r].patient_id
-        if pid in self.patient:
-            ok &= self._free(self.patient[pid][lo : hi + dur] > 0, dur)
-        return np.flatnonzero(ok) + lo
+        first, ok = fits
+        return np.flatnonzero(ok) + first
+
+    def first_start(self, r: int, o: int, lo: int, hi: int) -> int | None:
+        """The earliest feasible start of option ``o`` of request ``r`` within [lo, hi]."""
+        fits = self._fits(r, o, lo, hi)
+        if fits is None:
+            return None
+        first, ok = fits
+        i = int(ok.argmax())
+        return first + i if ok[i] else None
 
     def book(self, r: int, o: int, t: int, sign: int = 1) -> None:
+        """Book option ``o`` of request ``r`` at ``t`` (``sign=-1``: release it)."""
         opt = self.cand.options[o]
-        self.provider[opt.provider, t : t + opt.duration] += sign
+        end = t + opt.duration
+        p = opt.provider
+        self.provider[p, t:end] -= sign
+        self._refresh(self.provider_run[p], self.provider[p], t, end)
+        changed = t - self.cap
+        for b in self.provider_blocks[p]:
+            block = self.cand.blocks[b]
+            if block.start < end and changed < block.end:
+                self.block_run[b] = self._longest_free(b)
         if opt.pool >= 0:
-            turnover = self.cand.pools[opt.pool].turnover
-            self.pool_use[opt.pool, t : t + opt.duration + turnover] += sign
+            span = end + self.turnover[opt.pool]
+            self.pool[opt.pool, t:span] -= sign
+            self._refresh(self.pool_run[opt.pool], self.pool[opt.pool], t, span)
         ci = self.cand.check_in[r]
         if self.has_desk and ci > 0:
-            self.desk_use[t - ci : t] += sign
+            self.desk[t - ci : t] -= sign
+            self._refresh(self.desk_run, self.desk, t - ci, t)
         pid = self.problem.requests[r].patient_id
         if pid in self.patient:
-            self.patient[pid][t : t + opt.duration] += sign
-        self.day_count[(opt.provider, opt.day)] += sign
+            self.patient[pid][t:end] -= sign
+            self._refresh(self.patient_run[pid], self.patient[pid], t, end)
+        self.day_count[(p, opt.day)] += sign
         self.block_free[opt.block] -= sign * opt.duration
 
 
@@ -145,7 +208,8 @@ class GreedyBuilder:
         self.sequence_children: list[list[tuple[int, SameDaySequence]]] = [[] for _ in range(n)]
         self.sequence_parent: list[tuple[int, SameDaySequence] | None] = [None] * n
         self.followups: list[list[tuple[int, FollowUp]]] = [[] for _ in range(n)]
-        self.by_start = [sorted(opts, key=lambda o: cand.options[o].lo) for opts in cand.by_request]
+        earliest = [opt.lo for opt in cand.options]
+        self.by_start = [sorted(opts, key=earliest.__getitem__) for opts in cand.by_request]
         if guide is not None:
             share = guide.option_share
             self.by_start = [
@@ -238,12 +302,15 @@ class GreedyBuilder:
             if r in self.done:
                 continue
             t = self.cand.pinned_start[r]
-            if self._group_root(r) == r and not self.sequence_children[r]:
-                starts = self.occ.starts(r, o, t, t)
-                if len(starts) and self._followups_ok(r, o, t):
-                    self.occ.book(r, o, t)
-                    self.placement[r] = (o, t)
-                    self.done.add(r)
+            if (
+                self._group_root(r) == r
+                and not self.sequence_children[r]
+                and self.occ.first_start(r, o, t, t) is not None
+                and self._followups_ok(r, o)
+            ):
+                self.occ.book(r, o, t)
+                self.placement[r] = (o, t)
+                self.done.add(r)
         for r in self.order():
             self._process(self._group_root(r))
         return self.placement
@@ -311,7 +378,9 @@ class GreedyBuilder:
                 self.placement[helper] = (o, t)
                 booked.append((helper, o, t))
 
-    def _followups_ok(self, r: int, o: int, t: int) -> bool:
+    def _followups_ok(self, r: int, o: int) -> bool:
+        """Whether ``r`` placed with option ``o`` (at any start: only its day matters) keeps
+        the minimum gap after every visit it follows, all of which must be placed."""
         day = self.cand.horizon.dates[self.cand.options[o].day]
         for other, link in self.followups[r]:
             if other not in self.placement:
@@ -337,13 +406,13 @@ class GreedyBuilder:
                     continue
                 if (days is not None and opt.day not in days) or opt.hi < lo or opt.lo > hi:
                     continue
-                upper = hi if best is None else min(hi, best[0])
-                for t in self.occ.starts(r, o, lo, upper):
-                    if self._followups_ok(r, o, int(t)):
-                        rank = 0 if opt.provider in preferred else 1
-                        if best is None or (int(t), rank) < best[:2]:
-                            best = (int(t), rank, o)
-                        break
+                if not self._followups_ok(r, o):
+                    continue
+                t = self.occ.first_start(r, o, lo, hi if best is None else min(hi, best[0]))
+                if t is not None:
+                    rank = 0 if opt.provider in preferred else 1
+                    if best is None or (t, rank) < best[:2]:
+                        best = (t, rank, o)
             if best is not None:
                 yield best[0], best[2]
                 return
@@ -356,11 +425,11 @@ class GreedyBuilder:
         by_day: dict[int, list[tuple[int, int]]] = defaultdict(list)
         for o in self.cand.by_request[r]:
             opt = self.cand.options[o]
-            if opt.day not in days:
+            if opt.day not in days or not self._followups_ok(r, o):
                 continue
-            for t in self.occ.starts(r, o, opt.lo, opt.hi):
-                if self._followups_ok(r, o, int(t)):
-                    by_day[opt.day].append((int(t), o))
+            starts = self.occ.starts(r, o, opt.lo, opt.hi).tolist()
+            if starts:
+                by_day[opt.day].extend((t, o) for t in starts)
         for day in sorted(by_day):
             yield from sorted(by_day[day])[:_MAX_GROUP_TRIES]
 
@@ -381,7 +450,7 @@ class GreedyBuilder:
         days = set.intersection(
             *({self.cand.options[o].day for o in self.cand.by_request[m]} for m in group)
         )
-        child_starts: dict[tuple[int, int], np.ndarray] = {}
+        child_starts: dict[tuple[int, int], list[int]] = {}
         for t, o in self._all_starts(root, days):
             if not self._children_may_fit(root, o, t, child_starts):
                 continue
@@ -395,7 +464,7 @@ class GreedyBuilder:
                 self.occ.book(r, o2, t2, sign=-1)
 
     def _children_may_fit(
-        self, r: int, o: int, t: int, cache: dict[tuple[int, int], np.ndarray]
+        self, r: int, o: int, t: int, cache: dict[tuple[int, int], list[int]]
     ) -> bool:
         """Necessary test before booking: every direct child has a free start in its gap
         window on the same day (computed without ``r`` booked, so it can only be looser)."""
@@ -405,16 +474,18 @@ class GreedyBuilder:
         for child, link in self.sequence_children[r]:
             key = (child, opt.day)
             if key not in cache:
-                found = [
-                    self.occ.starts(child, oc, 0, self.occ.size)
-                    for oc in self.by_start[child]
-                    if self.cand.options[oc].day == opt.day
-                ]
-                cache[key] = np.unique(np.concatenate(found)) if found else np.empty(0, int)
+                cache[key] = sorted(
+                    {
+                        start
+                        for oc in self.by_start[child]
+                        if self.cand.options[oc].day == opt.day
+                        for start in self.occ.starts(child, oc, 0, self.occ.size).tolist()
+                    }
+                )
             starts = cache[key]
             lo = end + -(-link.min_gap_minutes // grain)
             hi = end + link.max_gap_minutes // grain
-            i = int(np.searchsorted(starts, lo))
+            i = bisect_left(starts, lo)
             if i >= len(starts) or starts[i] > hi:
                 return False
         return True
