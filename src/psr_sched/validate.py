@@ -539,9 +539,7 @@ class _Validator:
             self.flag("coverage", rid, f"{where}: coverage is not active on the visit's date")
         expected_auth = facts.authorization_expected
         if expected_auth is not None and v.s < clock.seconds(expected_auth):
-            self.flag(
-                "authorization", rid, f"{where}: starts before the authorization is expected"
-            )
+            self.flag("authorization", rid, f"{where}: starts before the authorization is expected")
 
         # 3. grain (exact: whole minutes, multiple of the grain from the origin)
         offset = v.start.astimezone(dt.UTC) - clock.origin_utc

@@ -187,9 +187,7 @@ def _counselling(
                 latest=visit.latest,
                 priority=visit.priority,
                 links=(
-                    BeforeVisit(
-                        request_id=visit.id, max_days_before=policy.counseling_days_before
-                    ),
+                    BeforeVisit(request_id=visit.id, max_days_before=policy.counseling_days_before),
                 ),
             )
         )
