@@ -28,6 +28,22 @@ def test_deterministic_mode_repeats_the_schedule(clinic: Problem) -> None:
     assert first.objective == second.objective
 
 
+def test_a_deterministic_solve_cut_by_the_wall_clock_says_so(
+    clinic: Problem, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A deterministic budget far beyond the time limit: the wall clock must cut the full
+    # model, and the result must not pass for a repeatable one.
+    import importlib
+
+    engine = importlib.import_module("psr_sched.solver.solve")
+    monkeypatch.setattr(engine, "_DETERMINISTIC_UNITS_PER_S", 1000.0)
+    options = SolveOptions(time_limit_s=3, workers=2, deterministic=True, lns=False, lp=False)
+    result = solve(clinic, options)
+    assert result.stats["cpsat_status"] in ("FEASIBLE", "UNKNOWN")
+    assert result.stats.get("deterministic_run_cut_by_wall_clock") is True
+    assert result.wall_time_s < 6
+
+
 def test_time_limit_is_honored(clinic: Problem) -> None:
     started = time.perf_counter()
     result = solve(clinic, SolveOptions(time_limit_s=2, workers=2))

@@ -462,6 +462,13 @@ class Engine:
         recorder = _SolutionRecorder(self.clock, self.options, "cpsat", 0.0)
         status = solver.solve(sm.model, recorder)
         self.stats["cpsat_status"] = solver.status_name(status)
+        if (
+            self.options.deterministic
+            and status in (cp_model.FEASIBLE, cp_model.UNKNOWN)
+            and solver.deterministic_time < 0.999 * solver.parameters.max_deterministic_time
+        ):
+            # Stopped by the wall-clock cap before its deterministic budget: not repeatable.
+            self.stats["deterministic_run_cut_by_wall_clock"] = True
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             placement = _read(sm, solver, self.incumbent.placement, None)
             objective = self._objective(placement)
