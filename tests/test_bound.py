@@ -213,6 +213,26 @@ def test_rows_beyond_the_spare_rows_still_join(monkeypatch: pytest.MonkeyPatch) 
     assert lower_bound(problem).value == expected
 
 
+def test_dual_simplex_rounds_give_the_same_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Rounds where only rows join re-solve with the dual simplex; the primal simplex alone
+    # reaches the same LP optimum.
+    problem = crowded()
+    switch = bound._IncrementalLp.use_dual_simplex
+    calls: list[bool] = []
+
+    def record(self: bound._IncrementalLp, dual: bool) -> None:
+        calls.append(dual)
+        switch(self, dual)
+
+    monkeypatch.setattr(bound._IncrementalLp, "use_dual_simplex", record)
+    mixed = lower_bound(problem, slot_minutes=15)
+    assert True in calls
+    monkeypatch.setattr(
+        bound._IncrementalLp, "use_dual_simplex", lambda self, dual: switch(self, False)
+    )
+    assert lower_bound(problem, slot_minutes=15).value == mixed.value
+
+
 def test_a_stopped_search_keeps_a_valid_bound(monkeypatch: pytest.MonkeyPatch) -> None:
     # Simulate the time limit striking in the second round: the first round's Lagrangian
     # bound (or the bound at zero duals) comes back, flagged as not the LP optimum.

