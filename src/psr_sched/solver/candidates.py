@@ -420,22 +420,12 @@ def _collect_options(
             if span_hi - span_lo < need:
                 continue
             for kind_pool in kind_pools:
-                if kind_pool is None:
-                    found.append(
-                        Option(
-                            r_index,
-                            p_index,
-                            block.day,
-                            b_index,
-                            -1,
-                            span_lo,
-                            span_hi - duration,
-                            duration,
-                            network,
-                        )
-                    )
-                    continue
-                for s, e in open_pieces[b_index][kind_pool.index]:
+                pieces: tuple[Span, ...]
+                if kind_pool is None:  # a virtual visit: the whole span, no room
+                    pool_index, pieces = -1, ((span_lo, span_hi),)
+                else:
+                    pool_index, pieces = kind_pool.index, open_pieces[b_index][kind_pool.index]
+                for s, e in pieces:
                     s, e = max(s, lo), min(e, hi)
                     if e - s >= need:
                         found.append(
@@ -444,7 +434,7 @@ def _collect_options(
                                 p_index,
                                 block.day,
                                 b_index,
-                                kind_pool.index,
+                                pool_index,
                                 s,
                                 e - duration,
                                 duration,
