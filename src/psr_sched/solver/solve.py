@@ -590,7 +590,7 @@ class Engine:
         group of providers on one or two random days, and (c) every provider of one day,
         freeing only the visits that start in a time window: the front desk and the room
         pools tie all providers of a day together, and only such a neighbourhood can
-        re-stagger the check-ins of a whole session opening.
+        re-stagger the check-ins of many providers at once.
         """
         cand, problem = self.cand, self.problem
         n_days = len(problem.horizon.dates)
