@@ -850,6 +850,11 @@ def protocol(args: argparse.Namespace) -> list[str]:
         )
     else:
         instances = f"- Instances: `demo_problem(seed)` for seeds {args.seeds}."
+    if getattr(args, "without_desk", False):
+        instances += (
+            " Every instance without its front desk "
+            '(`problem.model_copy(update={"front_desk": None})`, `--without-desk`).'
+        )
     limits = f"{args.time_limit:g} s" + (
         " (" + ", ".join(f"{k}: {v:g} s" for k, v in args.time_limits.items()) + ")"
         if args.time_limits
@@ -1074,6 +1079,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--no-baseline", action="store_true", help="skip the straightforward CP-SAT model"
     )
     parser.add_argument(
+        "--without-desk",
+        action="store_true",
+        help="solve every instance with its front desk removed (what the desk costs)",
+    )
+    parser.add_argument(
         "--out", type=Path, default=Path("benchmarks/RESULTS.md"), help="markdown report"
     )
     args = parser.parse_args(argv)
@@ -1086,11 +1096,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def problems(args: argparse.Namespace) -> list[tuple[str, str, Problem]]:
-    """(family, label, problem) of every instance, in the order they run."""
-    if not args.family:
-        return [(DEMO, f"demo_problem({seed})", demo_problem(seed)) for seed in args.seeds]
+    """(family, label, problem) of every instance, in the order they run; with
+    ``--without-desk``, each without its front desk (labelled so)."""
     out = []
-    for name in args.family:
+    if not args.family:
+        out = [(DEMO, f"demo_problem({seed})", demo_problem(seed)) for seed in args.seeds]
+    for name in args.family or ():
         for seed in args.seeds:
             generated = family(name, seed).problems
             for k, problem in enumerate(generated):
@@ -1098,6 +1109,11 @@ def problems(args: argparse.Namespace) -> list[tuple[str, str, Problem]]:
                 if len(generated) > 1:
                     label += f" clinic {k + 1:02d}"
                 out.append((name, label, problem))
+    if getattr(args, "without_desk", False):  # benchmarks.levers has no such option
+        out = [
+            (name, f"{label} without desk", problem.model_copy(update={"front_desk": None}))
+            for name, label, problem in out
+        ]
     return out
 
 
