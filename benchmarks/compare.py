@@ -850,7 +850,7 @@ def protocol(args: argparse.Namespace) -> list[str]:
         )
     else:
         instances = f"- Instances: `demo_problem(seed)` for seeds {args.seeds}."
-    if getattr(args, "without_desk", False):
+    if args.without_desk:
         instances += (
             " Every instance without its front desk "
             '(`problem.model_copy(update={"front_desk": None})`, `--without-desk`).'
@@ -1095,9 +1095,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def problems(args: argparse.Namespace) -> list[tuple[str, str, Problem]]:
+def problems(
+    args: argparse.Namespace, *, without_desk: bool = False
+) -> list[tuple[str, str, Problem]]:
     """(family, label, problem) of every instance, in the order they run; with
-    ``--without-desk``, each without its front desk (labelled so)."""
+    ``without_desk``, each without its front desk (labelled so)."""
     out = []
     if not args.family:
         out = [(DEMO, f"demo_problem({seed})", demo_problem(seed)) for seed in args.seeds]
@@ -1109,7 +1111,7 @@ def problems(args: argparse.Namespace) -> list[tuple[str, str, Problem]]:
                 if len(generated) > 1:
                     label += f" clinic {k + 1:02d}"
                 out.append((name, label, problem))
-    if getattr(args, "without_desk", False):  # benchmarks.levers has no such option
+    if without_desk:
         out = [
             (name, f"{label} without desk", problem.model_copy(update={"front_desk": None}))
             for name, label, problem in out
@@ -1133,7 +1135,7 @@ def main(argv: list[str] | None = None) -> int:
     command, host = announce("benchmarks.compare", argv)
     instances = [
         run_instance(problem, family_name, label, args)
-        for family_name, label, problem in problems(args)
+        for family_name, label, problem in problems(args, without_desk=args.without_desk)
     ]
     console, md, exit_code = render(instances, args, host, command)
     say(console)
