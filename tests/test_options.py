@@ -139,3 +139,69 @@ def test_time_window_neighbourhood_frees_one_window_of_one_day(clinic: Problem) 
         ]
         assert set(inside) <= free  # nothing movable in the window is left fixed
         assert all(cand.options[placement[r][0]].day == day for r in free if r in placement)
+
+
+def test_pull_neighbourhood_moves_waiting_requests_toward_an_earlier_gap(
+    clinic: Problem,
+) -> None:
+    # Every third neighbourhood, for an unlinked request that waits long: a window around
+    # the earliest gap in some provider's day that it fits, every provider of that day, and
+    # the request (and a few more that wait on later days) free to move there or to stay.
+    import importlib
+
+    import numpy as np
+
+    engine_module = importlib.import_module("psr_sched.solver.solve")
+    from psr_sched.solver.candidates import build_candidates
+    from psr_sched.solver.greedy import greedy
+
+    engine = engine_module.Engine(clinic, SolveOptions(seed=5))
+    engine.cand = cand = build_candidates(clinic)
+    placement = greedy(clinic, cand)
+    # Open gaps on the first day: drop every third of its unlinked visits (they become
+    # unscheduled and will be pulled back).
+    linked = {r for r in range(len(clinic.requests)) if engine._partners(r)}
+    first_day = sorted(
+        r
+        for r, (o, _t) in placement.items()
+        if cand.options[o].day == 0 and r not in linked and r not in cand.locked
+    )
+    for r in first_day[::3]:
+        del placement[r]
+    engine.incumbent = engine_module._Incumbent(placement, 0)
+    pulls = 0
+    for k in range(30):
+        engine.rng = np.random.default_rng(k)
+        focus = engine._pick_focus()
+        if focus is None or engine._partners(focus):
+            continue
+        cells, window, pulled = engine._pull_cells(focus)
+        if window is None:
+            continue
+        pulls += 1
+        lo, hi = window
+        (day,) = {d for _, d in cells if cand.day_start[d] <= lo < cand.day_end[d]}
+        assert {(b.provider, day) for b in cand.blocks if b.day == day} <= cells
+        assert focus in pulled and len(pulled) <= engine_module._LNS_PULLED
+        for r in pulled:
+            if r in placement:  # it waits on a later day, and may also stay there
+                o, _t = placement[r]
+                assert cand.options[o].day > day
+                assert (cand.options[o].provider, cand.options[o].day) in cells
+            assert any(
+                cand.options[q].day == day and cand.options[q].lo < hi and cand.options[q].hi >= lo
+                for q in cand.by_request[r]
+            )
+        # The same draw as a neighbourhood: the pulled requests and every movable visit
+        # starting in the window that day are free; nothing else placed is.
+        engine.rng = np.random.default_rng(k)
+        free, cells2, windowed = engine._choose_neighbourhood(0)
+        assert windowed and cells2 == cells
+        inside = {
+            r
+            for r, (o, t) in placement.items()
+            if cand.options[o].day == day and lo <= t < hi and r not in cand.locked
+        }
+        assert {r for r in free if r in placement} == inside | (pulled & set(placement))
+        assert pulled <= free
+    assert pulls >= 10

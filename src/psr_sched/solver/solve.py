@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -52,6 +53,10 @@ _LNS_PROVIDERS_START, _LNS_PROVIDERS_MIN, _LNS_PROVIDERS_MAX = 4, 2, 12
 #: Time-window neighbourhoods (every provider of one day, the visits starting in a window):
 #: window length in minutes, adapted the same way.
 _LNS_WINDOW_START, _LNS_WINDOW_MIN, _LNS_WINDOW_MAX = 60, 20, 240
+#: Neighbourhood kinds, taken in turn (see ``Engine._choose_neighbourhood``), and the most
+#: waiting requests a pull neighbourhood moves toward an earlier gap.
+_LNS_KINDS = 3
+_LNS_PULLED = 4
 #: CP-SAT deterministic-time units per second of time limit in deterministic mode.  On
 #: these neighbourhood models one unit takes roughly 20-30 s of wall time on 2 cores, so an
 #: unloaded deterministic run lasts about half the time limit, leaving room for a loaded
@@ -585,11 +590,14 @@ class Engine:
     def _choose_neighbourhood(self, iteration: int) -> tuple[set[int], set[tuple[int, int]], bool]:
         """Cells, the requests they free, and whether it is a time-window neighbourhood.
 
-        Cycles through (a) the providers able to see a request that waits long or is
-        unscheduled, on the days from its window start to its current day, (b) a random
-        group of providers on one or two random days, and (c) every provider of one day,
-        freeing only the visits that start in a time window: the front desk and the room
-        pools tie all providers of a day together, and only such a neighbourhood can
+        Cycles through (a) a request that waits long or is unscheduled: a time window
+        around the earliest provider gap it fits, with every provider of that day and the
+        request (and a few more waiting ones) pulled in (:meth:`_pull_cells`), or, when it
+        is linked to other requests, the providers able to see it and its partners on the
+        days from their window starts to their current days (:meth:`_focus_cells`), (b) a
+        random group of providers on one or two random days, and (c) every provider of one
+        day, freeing only the visits that start in a time window: the front desk and the
+        room pools tie all providers of a day together, and only such a neighbourhood can
         re-stagger the check-ins of many providers at once.
         """
         cand, problem = self.cand, self.problem
@@ -599,11 +607,15 @@ class Engine:
         rng = self.rng
         cells: set[tuple[int, int]] = set()
         window: tuple[int, int] | None = None
-        if iteration % 3 == 0:
+        pulled: set[int] = set()
+        kind = iteration % _LNS_KINDS
+        if kind == 0:
             focus = self._pick_focus()
-            if focus is not None:
+            if focus is not None and self._partners(focus):
                 cells = self._focus_cells(focus)
-        elif iteration % 3 == 2:
+            elif focus is not None:
+                cells, window, pulled = self._pull_cells(focus)
+        elif kind == 2:
             cells, window = self._window_cells()
         if not cells:
             size = min(n_providers, self.lns_size)
@@ -617,6 +629,7 @@ class Engine:
             in_window = window is None or window[0] <= t < window[1]
             if in_window and (opt.provider, opt.day) in cells and r not in cand.locked:
                 free.add(r)
+        free.update(pulled)
         waiting = [
             r
             for r, opts in enumerate(cand.by_request)
@@ -654,6 +667,65 @@ class Engine:
         day = cand.options[o].day
         cells = {(block.provider, day) for block in cand.blocks if block.day == day}
         return cells, (t, t + max(1, self.lns_window // cand.grain))
+
+    def _pull_cells(
+        self, focus: int
+    ) -> tuple[set[tuple[int, int]], tuple[int, int] | None, set[int]]:
+        """A window around the earliest provider gap that ``focus`` (a long-waiting or
+        unscheduled request) fits before its current day, with every provider of that day,
+        and the request itself (its current cell comes along, so it may also stay).
+
+        The gap is free of the provider's visits only; what keeps the request out of it is
+        usually the front desk or a room, which the sub-solve may re-stagger across all
+        providers of the window.  Up to ``_LNS_PULLED - 1`` more placed requests that wait
+        on a later day and have an option in the window are pulled along, highest weighted
+        wait first.
+        """
+        cand, problem = self.cand, self.problem
+        placement = self.incumbent.placement
+        current_day = cand.options[placement[focus][0]].day if focus in placement else None
+        busy: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
+        for o, t in placement.values():
+            opt = cand.options[o]
+            busy[(opt.provider, opt.day)].append((t, t + opt.duration))
+        gap: tuple[int, int, int] | None = None  # (day, start, end)
+        for o in sorted(cand.by_request[focus], key=lambda o: cand.options[o].lo):
+            opt = cand.options[o]
+            if current_day is not None and opt.day >= current_day:
+                break
+            if gap is not None and opt.day > gap[0]:
+                break
+            start = _first_gap(busy.get((opt.provider, opt.day), []), opt.lo, opt.hi, opt.duration)
+            if start is not None and (gap is None or start < gap[1]):
+                gap = (opt.day, start, start + opt.duration)
+        if gap is None:
+            return set(), None, set()
+        day, start, end = gap
+        half = max(1, self.lns_window // cand.grain // 2)
+        window = (start - half, end + half)
+        cells = {(block.provider, day) for block in cand.blocks if block.day == day}
+        pulled = {focus}
+        if focus in placement:
+            current = cand.options[placement[focus][0]]
+            cells.add((current.provider, current.day))
+        others = []
+        for r, (o, t) in placement.items():
+            opt = cand.options[o]
+            if r == focus or r in cand.locked or opt.day <= day or self._partners(r):
+                continue
+            if any(
+                cand.options[q].day == day
+                and cand.options[q].lo < window[1]
+                and cand.options[q].hi >= window[0]
+                for q in cand.by_request[r]
+            ):
+                wait = problem.requests[r].priority * (t * cand.grain - cand.earliest_minute[r])
+                others.append((-wait, r))
+        for _wait, r in sorted(others)[: _LNS_PULLED - 1]:
+            pulled.add(r)
+            current = cand.options[placement[r][0]]
+            cells.add((current.provider, current.day))
+        return cells, window, pulled
 
     def _focus_cells(self, focus: int) -> set[tuple[int, int]]:
         """Cells around one request and the requests linked to it.
@@ -715,6 +787,21 @@ class Engine:
             return None
         p = np.asarray(weights) / sum(weights)
         return int(requests[int(self.rng.choice(len(requests), p=p))])
+
+
+def _first_gap(busy: list[tuple[int, int]], lo: int, hi: int, duration: int) -> int | None:
+    """The earliest start in [lo, hi] at which ``duration`` grains overlap none of the
+    ``busy`` spans (unsorted, non-overlapping ``(start, end)``)."""
+    t = lo
+    for s, e in sorted(busy):
+        if t > hi:
+            return None
+        if e <= t:
+            continue
+        if s >= t + duration:
+            return t
+        t = max(t, e)
+    return t if t <= hi else None
 
 
 def _unscheduled_priority(problem: Problem, placement: Placement) -> int:
