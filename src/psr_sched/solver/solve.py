@@ -180,6 +180,7 @@ class Engine:
         self.lp_allotted_s = 0.0
         self._sequence_children: dict[int, list[int]] = {}
         self._linked_from: dict[int, list[int]] = {}
+        self._spans: list[dict[int, tuple[int, int]]] | None = None
         for r, request in enumerate(problem.requests):
             for link in request.links:
                 parent = problem.request_index[link.request_id]
@@ -709,10 +710,14 @@ class Engine:
             current = cand.options[placement[focus][0]]
             cells.add((current.provider, current.day))
         others = []
+        spans = self._day_spans()
         for r, (o, t) in placement.items():
             opt = cand.options[o]
             if r == focus or r in cand.locked or opt.day <= day or self._partners(r):
                 continue
+            span = spans[r].get(day)
+            if span is None or span[0] >= window[1] or span[1] < window[0]:
+                continue  # the cheap test first; most requests end here
             if any(
                 cand.options[q].day == day
                 and cand.options[q].lo < window[1]
@@ -726,6 +731,21 @@ class Engine:
             current = cand.options[placement[r][0]]
             cells.add((current.provider, current.day))
         return cells, window, pulled
+
+    def _day_spans(self) -> list[dict[int, tuple[int, int]]]:
+        """Per request and day: the earliest and latest start grain of its options that
+        day (computed once)."""
+        if self._spans is None:
+            options = self.cand.options
+            self._spans = []
+            for opts in self.cand.by_request:
+                span: dict[int, tuple[int, int]] = {}
+                for o in opts:
+                    opt = options[o]
+                    lo, hi = span.get(opt.day, (opt.lo, opt.hi))
+                    span[opt.day] = (min(lo, opt.lo), max(hi, opt.hi))
+                self._spans.append(span)
+        return self._spans
 
     def _focus_cells(self, focus: int) -> set[tuple[int, int]]:
         """Cells around one request and the requests linked to it.
