@@ -30,8 +30,6 @@ from psr_sched.solver.options import Progress, SolveOptions, logger
 _FULL_MODEL_SHARE = 0.35
 #: Above this many options the full model is skipped: it finds nothing better in time.
 _FULL_MODEL_MAX_OPTIONS = 30_000
-#: Up to this many options the full model gets the whole time limit (no LNS after it).
-_FULL_MODEL_ONLY_OPTIONS = 5_000
 #: LP relaxation: 30-minute start slots up to this many options, 60-minute slots above.
 _LP_FINE_MAX_OPTIONS = 15_000
 #: Above this many options the LP is skipped: on a 360k-option week (family L) it does not
@@ -456,8 +454,9 @@ class Engine:
             )
         sm.model.minimize(sm.weighted)
         self.stats["model_build_s"] = round(time.perf_counter() - t_build, 3)
-        alone = not self.options.lns or len(self.cand.options) <= _FULL_MODEL_ONLY_OPTIONS
-        share = 1.0 if alone else _FULL_MODEL_SHARE
+        # Even on one clinic day (family S) the neighbourhood search after this share ends
+        # 1-2 % lower than the full model given the whole limit.
+        share = _FULL_MODEL_SHARE if self.options.lns else 1.0
         budget = max(0.1, (self._time_left() - _RESERVE_S) * share)
         solver = _parameters(
             self.options,
