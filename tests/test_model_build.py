@@ -29,7 +29,7 @@ from psr_sched.solver import model as model_module
 from psr_sched.solver.candidates import Candidates, build_candidates, search_weights
 from psr_sched.solver.extract import evaluate
 from psr_sched.solver.greedy import Placement, greedy
-from psr_sched.solver.model import ModelBuilder, ScheduleModel, add_hint
+from psr_sched.solver.model import ModelBuilder, RequestVars, ScheduleModel, add_hint
 
 NATIVE = hasattr(cp_model.CpModel().proto, "merge_text_format")
 native_only = pytest.mark.skipif(
@@ -203,6 +203,67 @@ def test_a_hinted_greedy_schedule_is_feasible_and_costs_what_the_evaluator_says(
                 assert solver.boolean_value(rv.unscheduled)
 
 
+def _status_with(sm: ScheduleModel, *constraints: Any) -> str:
+    """The solve status of ``sm`` with ``constraints`` added (on a copy)."""
+    model = sm.model.clone()
+    for constraint in constraints:
+        model.add(constraint)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.max_time_in_seconds = 20
+    return solver.status_name(solver.solve(model))
+
+
+def _taken(sm: ScheduleModel, cand: Candidates) -> Iterator[tuple[RequestVars, int]]:
+    """(request, option) pairs whose option can be taken, and whose start range has starts
+    of the request's other options just before and just after it."""
+    options = cand.options
+
+    def covered(rv: RequestVars, t: int) -> bool:  # t is in the start range of some option
+        return any(options[p].lo <= t <= options[p].hi for p in rv.options)
+
+    for rv in sm.requests.values():
+        for o in rv.options:
+            opt = options[o]
+            if (
+                len(rv.options) > 1
+                and covered(rv, opt.lo - 1)
+                and covered(rv, opt.hi + 1)
+                and _status_with(sm, rv.present[o] == 1) != "INFEASIBLE"
+            ):
+                yield rv, o
+
+
+def test_start_ranges_bind_every_option(cases: list[Case]) -> None:
+    """A request's start ranges are two linear constraints (``ModelBuilder._start_range``),
+    yet each option's range holds: a taken option's start stays in it, and an unscheduled
+    request sits at its earliest start.  (Checked without an idle gap, whose provider-day
+    spans also keep a visit off the day's edges.)"""
+    case = cases[4]
+    assert case.problem.weights.idle_gap == 0
+    sm = ModelBuilder(case.problem, case.cand).build()
+    rv, o = next(_taken(sm, case.cand))
+    x, start, opt = rv.present[o], rv.start, case.cand.options[o]
+    assert _status_with(sm, x == 1, start == opt.lo) != "INFEASIBLE"
+    assert _status_with(sm, x == 1, start == opt.hi) != "INFEASIBLE"
+    assert _status_with(sm, x == 1, start == opt.lo - 1) == "INFEASIBLE"
+    assert _status_with(sm, x == 1, start == opt.hi + 1) == "INFEASIBLE"
+    assert _status_with(sm, rv.unscheduled == 1, start == rv.min_start) != "INFEASIBLE"
+    assert _status_with(sm, rv.unscheduled == 1, start == rv.min_start + 1) == "INFEASIBLE"
+
+
+def test_idle_spans_cover_every_visit(cases: list[Case]) -> None:
+    """A provider-day's span [first, last) is two intervals in its no-overlap
+    (``ModelBuilder._idle_span``), yet it covers every visit taken there."""
+    case = cases[0]
+    sm = ModelBuilder(case.problem, case.cand).build()
+    rv, o = next(_taken(sm, case.cand))
+    x, start, opt = rv.present[o], rv.start, case.cand.options[o]
+    first, last = sm.first_last[opt.provider, opt.day]
+    assert _status_with(sm, x == 1, first == start + 1) == "INFEASIBLE"
+    assert _status_with(sm, x == 1, last == start + opt.duration - 1) == "INFEASIBLE"
+
+
 def test_a_neighbourhood_keeps_the_schedule_feasible(cases: list[Case]) -> None:
     case = cases[1]
     for free, cells in _neighbourhoods(case, 4, seed=7):
@@ -219,7 +280,7 @@ def test_a_neighbourhood_keeps_the_schedule_feasible(cases: list[Case]) -> None:
 
 def test_handles_are_named_like_the_model(cases: list[Case]) -> None:
     case = cases[0]
-    sm = ModelBuilder(case.problem, case.cand).build()
+    sm = ModelBuilder(case.problem, case.cand, names=True).build()
     multi = 0
     for r, rv in sm.requests.items():
         if not rv.options:
@@ -235,6 +296,25 @@ def test_handles_are_named_like_the_model(cases: list[Case]) -> None:
     assert sm.first_last
     for key, (first, last) in sm.first_last.items():
         assert (first.name, last.name) == (f"first_{key}", f"last_{key}")
+
+
+def test_the_model_is_unnamed_unless_asked(cases: list[Case]) -> None:
+    case = cases[0]
+    proto = ModelBuilder(case.problem, case.cand).build().model.proto
+    assert not any(v.name for v in proto.variables)
+    assert not any(c.name for c in proto.constraints)
+
+
+@native_only
+def test_text_and_api_writers_name_the_same_model(
+    cases: list[Case], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for case in cases:
+        text, api = _build_both(monkeypatch, case, names=True)
+        _same_handles(text, api)
+        written = _text(text, case)
+        assert written == _text(api, case), case.name
+        assert 'name: "visit_' in written
 
 
 # -- linear constraints in CpModel.add's form ---------------------------------------------

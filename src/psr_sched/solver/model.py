@@ -16,13 +16,27 @@ them on 9.15 (terms merged and sorted by variable, zero coefficients dropped, th
 moved into the domain), so the model is the one the step-by-step API builds, entry for
 entry.  ``IntVar`` handles are made once at the end for what :class:`ScheduleModel` exposes;
 the objective terms are ordinary ``LinearExpr`` objects.
+
+What the build costs.  On a week, parsing the text is about half of the build, and its time
+grows with the number of fields (each sub-message, each field name) more than with the
+text's length.  So the model is written with few fields per option: no names unless asked
+for (``ModelBuilder(..., names=True)``), no field at its default value, and two exact
+formulations that are smaller than a constraint or two per option: a request's start ranges
+as two linear constraints (:meth:`ModelBuilder._start_range`) and a provider-day's idle
+span as two intervals in its no-overlap (:meth:`ModelBuilder._idle_span`).  What is left per
+option is its presence literal and its interval (two with a room turnover).  The Python side
+formats the text of a request's options in one go and keeps what it collects flat (lists of
+integers; no tuple kept per option, which would wake the garbage collector).
 """
 
 from __future__ import annotations
 
 import functools
+import operator
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import compress
 from typing import Any
 
 from ortools.sat.python import cp_model
@@ -30,7 +44,7 @@ from ortools.sat.python import cp_model_helper as _cmh
 
 from psr_sched.domain import BeforeVisit, FollowUp, SameDaySequence, Weights
 from psr_sched.problem import Problem
-from psr_sched.solver.candidates import Candidates
+from psr_sched.solver.candidates import Candidates, Option
 from psr_sched.solver.extract import preferred_spans
 from psr_sched.solver.greedy import Placement
 
@@ -46,14 +60,17 @@ _REBUILD: Any = getattr(_cmh, "rebuild_from_linear_expression_proto", None)
 _MIN = -(2**63)  # CP-SAT's unbounded domain ends
 _MAX = 2**63 - 1
 
-#: The two idle-gap constraints of one option: literal ⇒ first <= start and
-#: literal ⇒ last - start >= duration, as ``CpModel.add`` writes them (start is the older
-#: variable, so it comes first).
-_IDLE = (
-    "constraints{enforcement_literal:%d linear{vars:[%d,%d] coeffs:[-1,1] "
-    f"domain:[{_MIN},0]}}}}"
-    "constraints{enforcement_literal:%d linear{vars:[%d,%d] coeffs:[-1,1] "
-    f"domain:[%d,{_MAX}]}}}}"
+_POOL = operator.attrgetter("pool")  # an option's room pool
+
+#: ``literal ⇒ lo <= var <= hi`` (:meth:`_Writer.in_range`).
+_RANGE = "{enforcement_literal:%d linear{vars:%d coeffs:1 domain:[%d,%d]}}"
+#: The two intervals of a provider-day's idle span (:meth:`_Writer.edges`): [lo, first) and
+#: [last, hi).
+_EDGES = (
+    "{interval{start{offset:%d}end{vars:%d coeffs:1}"
+    "size{vars:%d coeffs:1 offset:%d}}},"
+    "{interval{start{vars:%d coeffs:1}end{offset:%d}"
+    "size{vars:%d coeffs:-1 offset:%d}}}"
 )
 
 
@@ -91,7 +108,12 @@ class ScheduleModel:
 
 
 def _ints(values: Iterable[int]) -> str:
-    return ",".join(map(str, values))
+    """``v0,v1,…``, the text of a repeated integer field between its brackets.  One ``%``
+    format of the whole list: about twice as fast as joining ``str`` of each value, which
+    counts on lists of tens of thousands (a provider-day's intervals, a request's start
+    range)."""
+    items = tuple(values)
+    return ("%d," * (len(items) - 1) + "%d") % items if items else ""
 
 
 def _canonical(
@@ -122,7 +144,8 @@ class _Writer:
 
     Two implementations: :class:`_TextWriter` (protobuf text, parsed by OR-Tools in one call)
     where the model's proto is OR-Tools' own C++ message (≥ 9.15), and :class:`_ApiWriter`
-    (the ``CpModel`` methods) otherwise.  They write the same model.
+    (the ``CpModel`` methods) otherwise.  They write the same model.  Names are optional
+    everywhere (``""``: none); the builder gives them only when asked to.
     """
 
     def __init__(self, model: cp_model.CpModel) -> None:
@@ -132,16 +155,19 @@ class _Writer:
         self.fixed: set[int] = set()  # variables with one value
 
     # variables
-    def var(self, domain: list[int], name: str) -> int:
+    def var(self, domain: list[int], name: str = "") -> int:
         """A variable over a flat, sorted list of disjoint intervals [lo0, hi0, lo1, ...]."""
         raise NotImplementedError
 
-    def bool(self, name: str) -> int:
+    def bool(self, name: str = "") -> int:
         raise NotImplementedError
 
-    def bools(self, names: list[str]) -> int:
-        """Boolean variables named ``names``; the index of the first."""
-        raise NotImplementedError
+    def bools(self, count: int, names: list[str] | None = None) -> int:
+        """``count`` Boolean variables (named ``names``, if given); the index of the first."""
+        first = self.n_vars
+        for i in range(count):
+            self.bool(names[i] if names is not None else "")
+        return first
 
     def constant(self, value: int) -> int:
         """The model's constant ``value``: one shared variable per value, as
@@ -166,6 +192,15 @@ class _Writer:
         """A linear constraint already in :func:`_canonical` form."""
         raise NotImplementedError
 
+    def enforced_bounds(
+        self, variables: list[int], coeffs: list[int], bounds: list[tuple[int, int, int]]
+    ) -> None:
+        """``lo <= Σ coeffs·variables <= hi`` only if ``enforce``, for each
+        ``(lo, hi, enforce)`` of ``bounds``: one expression (in :func:`_canonical` form)
+        under several literals."""
+        for lo, hi, enforce in bounds:
+            self.canonical(variables, coeffs, lo, hi, enforce)
+
     def in_range(self, var: int, lo: int, hi: int, enforce: int) -> None:
         """``lo <= var <= hi`` only if ``enforce``."""
         self.canonical([var], [1], lo, hi, enforce)
@@ -179,27 +214,54 @@ class _Writer:
         ``lit`` (the text writer relies on that order)."""
         self.linear([(lit, 1), *[(x, -1) for x in xs]], 0, 0, 0)
 
-    def idle(
-        self, lits: list[int], starts: list[int], durations: list[int], first: int, last: int
-    ) -> None:
-        """Per option ``i``: ``lits[i] ⇒ first <= starts[i]`` and
-        ``lits[i] ⇒ last >= starts[i] + durations[i]``; every start is older than first and
-        last (the text writer relies on that order)."""
-        for lit, s, d in zip(lits, starts, durations, strict=True):
-            self.linear([(first, 1), (s, -1)], 0, _MIN, 0, lit)
-            self.linear([(last, 1), (s, -1)], -d, 0, _MAX, lit)
-
     def implication(self, a: int, b: int) -> None:
         raise NotImplementedError
 
     def exactly_one(self, literals: list[int]) -> None:
         raise NotImplementedError
 
-    def interval(self, lit: int, var: int, offset: int, size: int, name: str) -> int:
+    def interval(self, lit: int, var: int, offset: int, size: int, name: str = "") -> int:
         """Interval [var + offset, var + offset + size), present if ``lit``; its index."""
         raise NotImplementedError
 
+    def visits(
+        self,
+        start: int,
+        lits: list[int],
+        rows: list[Option],
+        turnover: dict[int, int],
+        names: list[int] | None = None,
+    ) -> tuple[list[int], list[int]]:
+        """The intervals of a request's options, option by option: the visit
+        [start, start + duration), present if ``lits[i]``, and for a room pool with a
+        turnover ``t`` (``turnover`` holds the pools that have one) the room interval
+        [start, start + duration + t).
+
+        Returns each option's visit interval and its room interval (the visit's own when the
+        pool has no turnover, -1 for a virtual visit).  ``names``: the option indices to
+        name the intervals by (``visit_o``, ``room_o``), or None.
+        """
+        visits, rooms = [], []
+        for i, (lit, opt) in enumerate(zip(lits, rows, strict=True)):
+            o = None if names is None else names[i]
+            d = opt.duration
+            visit = self.interval(lit, start, 0, d, "" if o is None else f"visit_{o}")
+            visits.append(visit)
+            if opt.pool < 0:
+                rooms.append(-1)
+            elif opt.pool not in turnover:
+                rooms.append(visit)
+            else:
+                size = d + turnover[opt.pool]
+                rooms.append(self.interval(lit, start, 0, size, "" if o is None else f"room_{o}"))
+        return visits, rooms
+
     def fixed_interval(self, start: int, size: int) -> int:
+        raise NotImplementedError
+
+    def edges(self, first: int, last: int, lo: int, hi: int) -> list[int]:
+        """The intervals [lo, first) and [last, hi), always present (``lo <= first`` and
+        ``last <= hi`` by their domains); their indices."""
         raise NotImplementedError
 
     def no_overlap(self, intervals: list[int]) -> None:
@@ -215,7 +277,18 @@ class _Writer:
 
 
 class _TextWriter(_Writer):
-    """Protobuf text, appended to the model's C++ proto in one call per field."""
+    """Protobuf text, appended to the model's C++ proto in one call per field.
+
+    OR-Tools 9.15 exposes no binary parse on its C++ proto, so text it is; the parse is about
+    half of a week's build, and its time grows with the number of fields more than with
+    their length.
+    So the text holds no field with its default value (a name ``""``, an offset 0), and the
+    two repeated fields are written in list form, ``variables[{…},{…}]`` and
+    ``constraints[{…},…]``, which names each field once rather than once per element (and
+    parses a few percent faster).  ``vars`` and ``cons`` hold element texts ``{…}``, or runs
+    of them joined by commas; what is written per option (:meth:`visits`) is formatted
+    around a part made once per request, and joined once per request.
+    """
 
     def __init__(self, model: cp_model.CpModel) -> None:
         super().__init__(model)
@@ -223,24 +296,29 @@ class _TextWriter(_Writer):
         self.cons: list[str] = []
         self.n_cons = 0
 
-    def var(self, domain: list[int], name: str) -> int:
+    def var(self, domain: list[int], name: str = "") -> int:
         index = self.n_vars
         self.n_vars += 1
-        self.vars.append(f'variables{{name:"{name}" domain:[{_ints(domain)}]}}')
+        named = f'name:"{name}" ' if name else ""
+        self.vars.append(f"{{{named}domain:[{_ints(domain)}]}}")
         if len(domain) == 2 and domain[0] == domain[1]:
             self.fixed.add(index)
         return index
 
-    def bool(self, name: str) -> int:
+    def bool(self, name: str = "") -> int:
         index = self.n_vars
         self.n_vars += 1
-        self.vars.append(f'variables{{name:"{name}" domain:[0,1]}}')
+        named = f'name:"{name}" ' if name else ""
+        self.vars.append(f"{{{named}domain:[0,1]}}")
         return index
 
-    def bools(self, names: list[str]) -> int:
+    def bools(self, count: int, names: list[str] | None = None) -> int:
         first = self.n_vars
-        self.n_vars += len(names)
-        self.vars.append("".join([f'variables{{name:"{n}" domain:[0,1]}}' for n in names]))
+        self.n_vars += count
+        if names is None:
+            self.vars.append(",".join(["{domain:[0,1]}"] * count))
+        else:
+            self.vars.append(",".join([f'{{name:"{n}" domain:[0,1]}}' for n in names]))
         return first
 
     def constant(self, value: int) -> int:
@@ -248,7 +326,7 @@ class _TextWriter(_Writer):
         if index is None:
             index = self.constants[value] = self.n_vars
             self.n_vars += 1
-            self.vars.append(f"variables{{domain:[{value},{value}]}}")
+            self.vars.append(f"{{domain:[{value},{value}]}}")
             self.fixed.add(index)
         return index
 
@@ -262,78 +340,128 @@ class _TextWriter(_Writer):
     ) -> None:
         enf = "" if enforce is None else f"enforcement_literal:{enforce} "
         self._add(
-            f"constraints{{{enf}linear{{vars:[{_ints(variables)}] coeffs:[{_ints(coeffs)}] "
+            f"{{{enf}linear{{vars:[{_ints(variables)}] coeffs:[{_ints(coeffs)}] "
             f"domain:[{lo},{hi}]}}}}"
         )
 
-    def in_range(self, var: int, lo: int, hi: int, enforce: int) -> None:
-        self._add(
-            f"constraints{{enforcement_literal:{enforce} linear{{vars:{var} coeffs:1 "
-            f"domain:[{lo},{hi}]}}}}"
+    def enforced_bounds(
+        self, variables: list[int], coeffs: list[int], bounds: list[tuple[int, int, int]]
+    ) -> None:
+        template = (
+            f"{{enforcement_literal:%d linear{{vars:[{_ints(variables)}] "
+            f"coeffs:[{_ints(coeffs)}] domain:[%d,%d]}}}}"
         )
+        self.cons.append(",".join([template % (e, lo, hi) for lo, hi, e in bounds]))
+        self.n_cons += len(bounds)
+
+    def in_range(self, var: int, lo: int, hi: int, enforce: int) -> None:
+        self._add(_RANGE % (enforce, var, lo, hi))
 
     def in_domain(self, var: int, domain: list[int], enforce: int) -> None:
         self._add(
-            f"constraints{{enforcement_literal:{enforce} linear{{vars:{var} coeffs:1 "
+            f"{{enforcement_literal:{enforce} linear{{vars:{var} coeffs:1 "
             f"domain:[{_ints(domain)}]}}}}"
         )
 
     def sum_equals(self, lit: int, xs: list[int]) -> None:
         self._add(
-            f"constraints{{linear{{vars:[{_ints(xs)},{lit}] "
-            f"coeffs:[{'-1,' * len(xs)}1] domain:[0,0]}}}}"
+            f"{{linear{{vars:[{_ints(xs)},{lit}] coeffs:[{'-1,' * len(xs)}1] domain:[0,0]}}}}"
         )
-
-    def idle(
-        self, lits: list[int], starts: list[int], durations: list[int], first: int, last: int
-    ) -> None:
-        self.cons.append(
-            "".join(
-                [
-                    _IDLE % (lit, s, first, lit, s, last, d)
-                    for lit, s, d in zip(lits, starts, durations, strict=True)
-                ]
-            )
-        )
-        self.n_cons += 2 * len(lits)
 
     def implication(self, a: int, b: int) -> None:
-        self._add(f"constraints{{enforcement_literal:{a} bool_and{{literals:{b}}}}}")
+        self._add(f"{{enforcement_literal:{a} bool_and{{literals:{b}}}}}")
 
     def exactly_one(self, literals: list[int]) -> None:
-        self._add(f"constraints{{exactly_one{{literals:[{_ints(literals)}]}}}}")
+        self._add(f"{{exactly_one{{literals:[{_ints(literals)}]}}}}")
 
-    def interval(self, lit: int, var: int, offset: int, size: int, name: str) -> int:
+    def interval(self, lit: int, var: int, offset: int, size: int, name: str = "") -> int:
+        named = f'name:"{name}" ' if name else ""
+        start = f" offset:{offset}" if offset else ""
         return self._add(
-            f'constraints{{name:"{name}" enforcement_literal:{lit} interval{{'
-            f"start{{vars:{var} coeffs:1 offset:{offset}}}"
+            f"{{{named}enforcement_literal:{lit} interval{{"
+            f"start{{vars:{var} coeffs:1{start}}}"
             f"end{{vars:{var} coeffs:1 offset:{offset + size}}}size{{offset:{size}}}}}}}"
         )
 
+    def visits(
+        self,
+        start: int,
+        lits: list[int],
+        rows: list[Option],
+        turnover: dict[int, int],
+        names: list[int] | None = None,
+    ) -> tuple[list[int], list[int]]:
+        if names is not None:
+            return super().visits(start, lits, rows, turnover, names)
+        # Tens of thousands of these in a week's model, each
+        # "{enforcement_literal:L" + middle + "S}size{offset:S}}}" for an interval of size S;
+        # the middle holds the start variable (its offset 0 left out) and is made once here.
+        middle = f" interval{{start{{vars:{start} coeffs:1}}end{{vars:{start} coeffs:1 offset:"
+        durations = [opt.duration for opt in rows]
+        n = self.n_cons  # index of the next constraint
+        if turnover.keys().isdisjoint(map(_POOL, rows)):
+            # The common case: no room interval of its own, one interval per option.
+            self.cons.append(
+                ",".join(
+                    [
+                        f"{{enforcement_literal:{lit}{middle}{d}}}size{{offset:{d}}}}}}}"
+                        for lit, d in zip(lits, durations, strict=True)
+                    ]
+                )
+            )
+            self.n_cons = n + len(rows)
+            visits = list(range(n, self.n_cons))
+            return visits, [v if opt.pool >= 0 else -1 for v, opt in zip(visits, rows, strict=True)]
+        parts: list[str] = []
+        visits, rooms = [], []
+        for lit, opt, d in zip(lits, rows, durations, strict=True):
+            parts.append(f"{{enforcement_literal:{lit}{middle}{d}}}size{{offset:{d}}}}}}}")
+            visits.append(n)
+            n += 1
+            if opt.pool < 0:
+                rooms.append(-1)
+            elif opt.pool not in turnover:
+                rooms.append(n - 1)
+            else:
+                size = d + turnover[opt.pool]
+                parts.append(
+                    f"{{enforcement_literal:{lit}{middle}{size}}}size{{offset:{size}}}}}}}"
+                )
+                rooms.append(n)
+                n += 1
+        self.cons.append(",".join(parts))
+        self.n_cons = n
+        return visits, rooms
+
     def fixed_interval(self, start: int, size: int) -> int:
         return self._add(
-            f"constraints{{interval{{start{{offset:{start}}}end{{offset:{start + size}}}"
+            f"{{interval{{start{{offset:{start}}}end{{offset:{start + size}}}"
             f"size{{offset:{size}}}}}}}"
         )
 
+    def edges(self, first: int, last: int, lo: int, hi: int) -> list[int]:
+        self.cons.append(_EDGES % (lo, first, first, -lo, last, hi, last, hi))
+        self.n_cons += 2
+        return [self.n_cons - 2, self.n_cons - 1]
+
     def no_overlap(self, intervals: list[int]) -> None:
-        self._add(f"constraints{{no_overlap{{intervals:[{_ints(intervals)}]}}}}")
+        self._add(f"{{no_overlap{{intervals:[{_ints(intervals)}]}}}}")
 
     def cumulative(self, intervals: list[int], demands: list[int], capacity: int) -> None:
-        if all(d == demands[0] for d in demands):
+        if demands.count(demands[0]) == len(demands):  # all the same
             demand_text = f"demands{{offset:{demands[0]}}}" * len(demands)
         else:
             demand_text = "".join([f"demands{{offset:{d}}}" for d in demands])
         self._add(
-            f"constraints{{cumulative{{capacity{{offset:{capacity}}} "
+            f"{{cumulative{{capacity{{offset:{capacity}}} "
             f"intervals:[{_ints(intervals)}] {demand_text}}}}}"
         )
 
     def handles(self) -> list[cp_model.IntVar]:
         proto = self.model.proto
-        for pending in (self.vars, self.cons):
+        for field_name, pending in (("variables", self.vars), ("constraints", self.cons)):
             if pending:
-                if not proto.merge_text_format("".join(pending)):
+                if not proto.merge_text_format(f"{field_name}[{','.join(pending)}]"):
                     raise RuntimeError("CP-SAT model text did not parse")  # a bug here
                 pending.clear()
         # Let CpModel.new_constant find the constants written here, as if it had made them.
@@ -357,7 +485,7 @@ class _ApiWriter(_Writer):
         self.n_vars += 1
         return self.n_vars - 1
 
-    def var(self, domain: list[int], name: str) -> int:
+    def var(self, domain: list[int], name: str = "") -> int:
         index = self._new(
             self.model.new_int_var_from_domain(cp_model.Domain.from_flat_intervals(domain), name)
         )
@@ -365,14 +493,8 @@ class _ApiWriter(_Writer):
             self.fixed.add(index)
         return index
 
-    def bool(self, name: str) -> int:
+    def bool(self, name: str = "") -> int:
         return self._new(self.model.new_bool_var(name))
-
-    def bools(self, names: list[str]) -> int:
-        first = self.n_vars
-        for name in names:
-            self.bool(name)
-        return first
 
     def constant(self, value: int) -> int:
         index = self.constants.get(value)
@@ -408,7 +530,7 @@ class _ApiWriter(_Writer):
     def exactly_one(self, literals: list[int]) -> None:
         self.model.add_exactly_one([self._lit(lit) for lit in literals])
 
-    def interval(self, lit: int, var: int, offset: int, size: int, name: str) -> int:
+    def interval(self, lit: int, var: int, offset: int, size: int, name: str = "") -> int:
         start = self.var_handles[var] + offset
         interval = self.model.new_optional_interval_var(
             start, size, start + size, self._lit(lit), name
@@ -420,6 +542,15 @@ class _ApiWriter(_Writer):
         interval = self.model.new_fixed_size_interval_var(start, size, "")
         self.intervals[interval.index] = interval
         return int(interval.index)
+
+    def edges(self, first: int, last: int, lo: int, hi: int) -> list[int]:
+        x, y = self.var_handles[first], self.var_handles[last]
+        out = []
+        for start, size, end in ((lo, x - lo, x), (y, hi - y, hi)):
+            interval = self.model.new_interval_var(start, size, end, "")
+            self.intervals[interval.index] = interval
+            out.append(int(interval.index))
+        return out
 
     def no_overlap(self, intervals: list[int]) -> None:
         self.model.add_no_overlap([self.intervals[i] for i in intervals])
@@ -451,19 +582,22 @@ class _Sum:
         self.lits.append(lit)
         self.coeffs.append(coeff)
 
+    def ones(self, lits: list[int]) -> None:
+        """Adds each of ``lits`` with coefficient 1."""
+        self.lits += lits
+        self.coeffs += [1] * len(lits)
+
     def expr(self, model: cp_model.CpModel, var: list[cp_model.IntVar]) -> LinearExpr:
         """As an OR-Tools expression over ``model``'s variables, whose handles are ``var``
         (a plain int when it has no variable, like ``sum``)."""
         if not self.lits:
             return self.constant
         if _REBUILD is not None:
-            constant = self.constant
-            variables, coeffs = [], []
-            for lit, coeff in zip(self.lits, self.coeffs, strict=True):
-                if lit < 0:
-                    lit, constant, coeff = ~lit, constant + coeff, -coeff
-                variables.append(lit)
-                coeffs.append(coeff)
+            variables, coeffs, constant = self.lits, self.coeffs, self.constant
+            if min(variables) < 0:  # negations: ~v is 1 - v
+                constant += sum([c for x, c in zip(variables, coeffs, strict=True) if x < 0])
+                coeffs = [c if x >= 0 else -c for x, c in zip(variables, coeffs, strict=True)]
+                variables = [x if x >= 0 else ~x for x in variables]
             proto = _cmh.LinearExpressionProto()
             proto.vars.extend(variables)
             proto.coeffs.extend(coeffs)
@@ -477,7 +611,16 @@ class _Sum:
 class _Request:
     """A request's variables as integers while the model is written."""
 
-    __slots__ = ("by_day", "min_start", "on_day", "options", "present", "start", "unscheduled")
+    __slots__ = (
+        "by_day",
+        "min_start",
+        "on_day",
+        "options",
+        "present",
+        "start",
+        "unscheduled",
+        "visits",
+    )
 
     def __init__(
         self,
@@ -494,11 +637,25 @@ class _Request:
         self.min_start = min_start
         self.by_day: dict[int, list[int]] = {}
         self.on_day: dict[int, int] = {}
+        self.visits: list[int] = []  # visit interval of each option
 
 
-def _union(spans: list[tuple[int, int]]) -> list[int]:
-    """Inclusive spans as the flat, sorted, merged list of ``Domain.from_intervals``."""
-    spans = sorted(spans)
+class _ProviderDay:
+    """A provider-day's options, their visit intervals and their presence literals, in the
+    order the intervals were made."""
+
+    __slots__ = ("lits", "options", "visits")
+
+    def __init__(self) -> None:
+        self.options: list[int] = []
+        self.visits: list[int] = []
+        self.lits: list[int] = []
+
+
+def _union(los: list[int], his: list[int]) -> list[int]:
+    """Inclusive spans [los[i], his[i]] as the flat, sorted, merged list of
+    ``Domain.from_intervals``."""
+    spans = sorted(set(zip(los, his, strict=True)))  # options often share their range
     out = [spans[0][0], spans[0][1]]
     for lo, hi in spans[1:]:
         if lo <= out[-1] + 1:
@@ -520,8 +677,13 @@ class ModelBuilder:
         fixed: Placement | None = None,
         cells: set[tuple[int, int]] | None = None,
         weights: Weights | None = None,
+        *,
+        names: bool = False,
     ) -> None:
         self.problem = problem
+        #: Name the variables and intervals (``start_r``, ``x_o``, ``visit_o``, …), for
+        #: reading the model; off by default, as names are a good share of the model's text.
+        self.names = names
         self.weights = weights or problem.weights
         self.cand = cand
         self.grain = cand.grain
@@ -529,23 +691,21 @@ class ModelBuilder:
         self.free = free
         self.fixed = fixed or {}
         self.vars: dict[int, RequestVars] = {}
-        #: Option → proto index of its visit interval, and of its room-pool interval (the
-        #: visit's own when the pool has no turnover).
-        self.intervals: dict[int, int] = {}
-        self.room_intervals: dict[int, int] = {}
+        #: (provider, day) → its options; (pool, day) → the room-pool intervals of its options
+        #: (a visit's own interval when the pool has no turnover).
+        self._provider_days: dict[tuple[int, int], _ProviderDay] = {}
+        self._pool_days: dict[tuple[int, int], list[int]] = {}
         self.first_last: dict[tuple[int, int], tuple[cp_model.IntVar, cp_model.IntVar]] = {}
         self.time_ok: dict[int, cp_model.IntVar] = {}
         self.kept: dict[int, cp_model.IntVar] = {}
-        self._provider_days: dict[tuple[int, int], list[int]] = {}
         self.cells = cells
         self.included = self._included()
         self._w = _writer(self.model)
         self._req: dict[int, _Request] = {}
         self._first_last: dict[tuple[int, int], tuple[int, int]] = {}
+        self._busy: dict[tuple[int, int], list[int]] = {}  # provider-day → its durations
         self._time_ok: dict[int, int] = {}
         self._kept: dict[int, int] = {}
-        self._lit_of: dict[int, int] = {}  # option → presence literal
-        self._start_of: dict[int, int] = {}  # option → start variable of its request
 
     # -- variables ------------------------------------------------------------------------
 
@@ -591,18 +751,23 @@ class ModelBuilder:
             return [self.fixed[r][0]]
         return []
 
+    def _name(self, prefix: str, *keys: object) -> str:
+        """``prefix_key0_key1…`` when the model is named, else no name."""
+        return "_".join(map(str, (prefix, *keys))) if self.names else ""
+
     def _variables(self) -> None:
         """Per request: start, unscheduled, one presence literal per option, the option's
         start range and its visit (and room) interval."""
         w = self._w
         cand = self.cand
         options = cand.options
-        turnover = [pool.turnover for pool in cand.pools]
+        turnover = {pool.index: pool.turnover for pool in cand.pools if pool.turnover}
         locked = cand.locked
         free, fixed = self.free, self.fixed
-        intervals, room_intervals = self.intervals, self.room_intervals
-        provider_days = self._provider_days
-        lit_of, start_of = self._lit_of, self._start_of
+        names = self.names
+        # Grouped here, handed on as plain dicts (no default on a missing key).
+        provider_days: defaultdict[tuple[int, int], _ProviderDay] = defaultdict(_ProviderDay)
+        pool_days: defaultdict[tuple[int, int], list[int]] = defaultdict(list)
         for r in self.included:
             fixed_at = None if (free is None or r in free) else fixed.get(r)
             opts: list[int]
@@ -611,7 +776,7 @@ class ModelBuilder:
                 o, min_start = fixed_at
                 opts = [o]
                 rows = [options[o]]
-                s = w.var([min_start, min_start], f"start_{r}")
+                s = w.var([min_start, min_start], self._name("start", r))
                 u = w.constant(0)
                 lits = [w.constant(1)]
                 must = True
@@ -622,46 +787,79 @@ class ModelBuilder:
                     self._req[r] = _Request(zero, w.constant(1), [], {}, 0)
                     continue
                 rows = [options[o] for o in opts]
-                domain = _union([(opt.lo, opt.hi) for opt in rows])
+                los, his = [opt.lo for opt in rows], [opt.hi for opt in rows]
+                domain = _union(los, his)
                 min_start = domain[0]
-                s = w.var(domain, f"start_{r}")
+                s = w.var(domain, self._name("start", r))
                 must = r in locked
-                u = w.constant(0) if must else w.bool(f"unscheduled_{r}")
+                u = w.constant(0) if must else w.bool(self._name("unscheduled", r))
                 if len(opts) == 1:
                     lits = [w.constant(1) if must else ~u]
+                    if not must:
+                        # Unscheduled, it sits at its earliest start: its wait is a constant.
+                        w.in_range(s, min_start, min_start, u)
                 else:
-                    first = w.bools([f"x_{o}" for o in opts])
+                    first = w.bools(len(opts), [f"x_{o}" for o in opts] if names else None)
                     lits = list(range(first, first + len(opts)))
                     w.exactly_one([*lits, u])
+                    self._start_range(s, None if must else u, lits, los, his, domain[-1])
             rq = _Request(s, u, list(opts), dict(zip(opts, lits, strict=True)), min_start)
-            by_day = rq.by_day
-            ranged = len(opts) > 1 and fixed_at is None
-            for o, opt, lit in zip(opts, rows, lits, strict=True):
-                lit_of[o] = lit
-                start_of[o] = s
+            visits, rooms = w.visits(s, lits, rows, turnover, opts if names else None)
+            rq.visits = visits
+            by_day: defaultdict[int, list[int]] = defaultdict(list)
+            for o, opt, lit, visit, room in zip(opts, rows, lits, visits, rooms, strict=True):
                 day = opt.day
-                if day in by_day:
-                    by_day[day].append(o)
-                else:
-                    by_day[day] = [o]
-                if ranged:
-                    w.in_range(s, opt.lo, opt.hi, lit)
-                d = opt.duration
-                visit = intervals[o] = w.interval(lit, s, 0, d, f"visit_{o}")
-                key = (opt.provider, day)
-                if key in provider_days:
-                    provider_days[key].append(o)
-                else:
-                    provider_days[key] = [o]
-                if opt.pool >= 0:
-                    t = turnover[opt.pool]
-                    room_intervals[o] = (
-                        visit if t == 0 else w.interval(lit, s, 0, d + t, f"room_{o}")
-                    )
-            if not must:
-                # An unscheduled request sits at its earliest option so its wait is a constant.
-                w.in_range(s, min_start, min_start, u)
+                by_day[day].append(o)
+                at = provider_days[opt.provider, day]
+                at.options.append(o)
+                at.visits.append(visit)
+                at.lits.append(lit)
+                if room >= 0:
+                    pool_days[opt.pool, day].append(room)
+            rq.by_day = dict(by_day)
             self._req[r] = rq
+        self._provider_days = dict(provider_days)
+        self._pool_days = dict(pool_days)
+
+    def _start_range(
+        self,
+        start: int,
+        unscheduled: int | None,
+        lits: list[int],
+        los: list[int],
+        his: list[int],
+        hi: int,
+    ) -> None:
+        """``lits[i] ⇒ los[i] <= start <= his[i]`` for every option ``i``, and
+        ``unscheduled ⇒ start = lo`` (None: the request is always scheduled), for a request
+        whose start domain spans [lo, hi], ``lo = min(los)``.
+
+        As two linear constraints per request rather than one per option:
+
+            start - Σ (los[i] - lo) · lits[i] >= lo
+            start + (hi - lo) · unscheduled + Σ (hi - his[i]) · lits[i] <= hi
+
+        Exactly one of ``lits`` and ``unscheduled`` is 1 (the request's exactly-one), so
+        with option ``i`` taken they read ``los[i] <= start <= his[i]``, and unscheduled
+        ``lo <= start <= lo``: the same starts.  Their bound propagation rules out an option
+        whose range lies outside the start's bounds, as the per-option constraints' does;
+        not being enforced, they are also in CP-SAT's linear relaxation (the start, and with
+        it the wait, is bounded by the options' ranges there).  Written as ``CpModel.add``
+        would (start, unscheduled and the literals were made in that order; zero
+        coefficients dropped).
+        """
+        w = self._w
+        lo = min(los)
+        coeffs = [lo - a for a in los]
+        w.canonical([start, *compress(lits, coeffs)], [1, *filter(None, coeffs)], lo, _MAX, None)
+        head, head_coeffs = [start], [1]
+        if unscheduled is not None and hi != lo:
+            head.append(unscheduled)
+            head_coeffs.append(hi - lo)
+        coeffs = [hi - b for b in his]
+        w.canonical(
+            [*head, *compress(lits, coeffs)], [*head_coeffs, *filter(None, coeffs)], _MIN, hi, None
+        )
 
     def _on_day(self, r: int, day: int) -> int:
         rq = self._req[r]
@@ -678,8 +876,8 @@ class ModelBuilder:
         else:
             # lit == Σ x_o over the day's options: the request's x variables were made
             # together, in option order, and lit after them.
-            lit = self._w.bool(f"on_day_{r}_{day}")
-            self._w.sum_equals(lit, [rq.present[o] for o in opts])
+            lit = self._w.bool(self._name("on_day", r, day))
+            self._w.sum_equals(lit, list(map(rq.present.__getitem__, opts)))
         rq.on_day[day] = lit
         return lit
 
@@ -687,27 +885,62 @@ class ModelBuilder:
 
     def _by_provider_day(self) -> dict[tuple[int, int], list[int]]:
         """Options by (provider, day), in the order their intervals were made."""
-        return self._provider_days
+        return {key: at.options for key, at in self._provider_days.items()}
 
     def _provider_no_overlap(self) -> None:
-        """A provider sees one patient at a time; at most ``max_visits_per_day`` a day."""
+        """A provider sees one patient at a time; at most ``max_visits_per_day`` a day.
+
+        With an idle-gap weight, each provider-day's no-overlap also holds the two edges of
+        its working span (:meth:`_idle_span`).
+        """
         w = self._w
-        intervals = self.intervals
-        for (p, _day), opts in self._by_provider_day().items():
-            if len(opts) > 1:
-                w.no_overlap([intervals[o] for o in opts])
-            cap = self.problem.providers[p].max_visits_per_day
+        idle = self.weights.idle_gap != 0
+        free = self.free
+        options = self.cand.options
+        for key, at in self._provider_days.items():
+            opts = at.options
+            members = at.visits
+            if idle and (free is None or any(options[o].request in free for o in opts)):
+                members = [*members, *self._idle_span(key, opts)]  # else a constant
+            if len(members) > 1:
+                w.no_overlap(members)
+            cap = self.problem.providers[key[0]].max_visits_per_day
             if cap is not None and len(opts) > cap:
-                w.linear([(self._lit_of[o], 1) for o in opts], 0, _MIN, cap)
+                lits = at.lits
+                if min(lits) >= 0 and len(set(lits)) == len(lits):  # _canonical's form, fast
+                    w.canonical(sorted(lits), [1] * len(lits), _MIN, cap, None)
+                else:
+                    w.linear([(x, 1) for x in lits], 0, _MIN, cap)
+
+    def _idle_span(self, key: tuple[int, int], opts: list[int]) -> list[int]:
+        """The provider-day's working span [first, last) for its idle gap: ``first <= last``
+        and no present visit outside it.  Returns the two intervals that say the latter.
+
+        Every visit of the day lies in [lo, hi) (``lo`` the earliest start, ``hi`` the
+        latest end of its options), and so do ``first`` and ``last``.  A visit of at least
+        one grain (every option's duration is) that starts before ``first`` overlaps
+        [lo, first), one that ends after ``last`` overlaps [last, hi); so with these two
+        always-present intervals in the provider's no-overlap, every present visit starts at
+        or after ``first`` and ends by ``last``, as the per-option constraints
+        ``x ⇒ first <= start`` and ``x ⇒ last >= start + duration`` would say, in two
+        intervals per provider-day instead of two constraints per option.
+        """
+        options = self.cand.options
+        w = self._w
+        rows = [options[o] for o in opts]
+        durations = [opt.duration for opt in rows]
+        lo = min([opt.lo for opt in rows])
+        hi = max([opt.hi + d for opt, d in zip(rows, durations, strict=True)])
+        first = w.var([lo, hi], self._name("first", key))
+        last = w.var([lo, hi], self._name("last", key))
+        w.canonical([first, last], [-1, 1], 0, _MAX, None)  # last - first >= 0
+        self._first_last[key] = (first, last)
+        self._busy[key] = durations
+        return w.edges(first, last, lo, hi)
 
     def _room_capacity(self) -> None:
         """Interchangeable rooms are pooled: at most as many visits as rooms, with turnover."""
-        options = self.cand.options
-        by_pool_day: dict[tuple[int, int], list[int]] = {}
-        for o, interval in self.room_intervals.items():
-            opt = options[o]
-            by_pool_day.setdefault((opt.pool, opt.day), []).append(interval)
-        for (pool, _day), intervals in by_pool_day.items():
+        for (pool, _day), intervals in self._pool_days.items():
             capacity = len(self.cand.pools[pool].rooms)
             if len(intervals) <= capacity:
                 continue
@@ -723,10 +956,9 @@ class ModelBuilder:
         for r, rq in self._req.items():
             if rq.options:
                 by_patient.setdefault(requests[r].patient_id, []).append(r)
-        intervals = self.intervals
         for group in by_patient.values():
             if len(group) > 1:
-                self._w.no_overlap([intervals[o] for r in group for o in self._req[r].options])
+                self._w.no_overlap([v for r in group for v in self._req[r].visits])
 
     def _front_desk(self) -> None:
         """Each arrival holds a check-in station for its check-in minutes before its start."""
@@ -741,7 +973,7 @@ class ModelBuilder:
                 if day not in rq.by_day:
                     continue
                 lit = self._on_day(r, day)
-                intervals.append(w.interval(lit, rq.start, -ci, ci, f"checkin_{r}_{day}"))
+                intervals.append(w.interval(lit, rq.start, -ci, ci, self._name("checkin", r, day)))
                 demands.append(1)
             if not intervals:
                 continue
@@ -786,10 +1018,11 @@ class ModelBuilder:
                     hi = link.max_gap_minutes // self.grain
                     # start(b) - start(a) - duration(a) in [lo, hi] when a takes option o
                     gap, coeffs, _, _ = _canonical([(vb.start, 1), (va.start, -1)], 0, 0, 0)
+                    bounds = []
                     for o in va.options:
                         dur = self.cand.options[o].duration
-                        w.canonical(gap, coeffs, lo + dur, _MAX, va.present[o])
-                        w.canonical(gap, coeffs, _MIN, hi + dur, va.present[o])
+                        bounds += [(lo + dur, _MAX, va.present[o]), (_MIN, hi + dur, va.present[o])]
+                    w.enforced_bounds(gap, coeffs, bounds)
                 elif isinstance(link, BeforeVisit):
                     w.linear([(va.unscheduled, 1), (vb.unscheduled, -1)], 0, 0, 0)
                     if not va.options or not vb.options:
@@ -835,21 +1068,19 @@ class ModelBuilder:
                     moves.constant += 1
                 continue
             present = rq.present
-            for o in rq.options:
-                if not options[o].in_network:
-                    out_of_network.add(present[o], 1)
+            out_of_network.ones([present[o] for o in rq.options if not options[o].in_network])
             e = cand.earliest_minute[r]
             wait.add(rq.start, prio * grain)
             wait.constant -= prio * e
             wait.add(u, -prio * (grain * rq.min_start - e))
             if request.preferred_provider_ids:
                 wanted = {problem.provider_index[p] for p in request.preferred_provider_ids}
-                for o in rq.options:
-                    if options[o].provider not in wanted:
-                        pref_miss.add(present[o], 1)
+                pref_miss.ones(
+                    [present[o] for o in rq.options if options[o].provider not in wanted]
+                )
             if request.preferred_times:
                 spans = preferred_spans(problem, cand, r)
-                ok = w.bool(f"time_ok_{r}")
+                ok = w.bool(self._name("time_ok", r))
                 if spans:
                     domain = cp_model.Domain.from_intervals([[s, e - 1] for s, e in spans])
                     w.in_domain(rq.start, [int(v) for v in domain.flattened_intervals()], ok)
@@ -861,7 +1092,7 @@ class ModelBuilder:
                 time_miss.add(u, -1)
                 time_miss.add(ok, -1)
             if pin is not None and not pin.locked and r not in cand.locked:
-                kept = w.bool(f"kept_{r}")
+                kept = w.bool(self._name("kept", r))
                 o_pin = cand.pinned_option.get(r)
                 if o_pin is None or o_pin not in present:
                     w.linear([(kept, 1)], 0, 0, 0)
@@ -886,32 +1117,13 @@ class ModelBuilder:
         }
 
     def _idle_gap(self) -> _Sum:
-        """Per provider-day: last end − first start − busy minutes (exact at optimum)."""
+        """Per provider-day: last end − first start − busy minutes (exact at optimum); the
+        span [first, last) is made by :meth:`_idle_span`."""
         total = _Sum()
-        if self.weights.idle_gap == 0:
-            return total
-        w = self._w
         grain = self.grain
-        free = self.free
-        options = self.cand.options
-        lit_of, start_of = self._lit_of, self._start_of
-        lits, coeffs = total.lits, total.coeffs
-        for key, opts in self._by_provider_day().items():
-            rows = [options[o] for o in opts]
-            if free is not None and all(opt.request not in free for opt in rows):
-                continue  # only fixed visits: a constant
-            lo = min(opt.lo for opt in rows)
-            hi = max(opt.hi + opt.duration for opt in rows)
-            first = w.var([lo, hi], f"first_{key}")
-            last = w.var([lo, hi], f"last_{key}")
-            w.linear([(first, -1), (last, 1)], 0, 0, _MAX)
-            # first <= start and last >= start + duration when the option is present
-            pd_lits = [lit_of[o] for o in opts]
-            durations = [opt.duration for opt in rows]
-            w.idle(pd_lits, [start_of[o] for o in opts], durations, first, last)
-            lits += pd_lits
-            coeffs += [-grain * d for d in durations]
-            self._first_last[key] = (first, last)
+        for key, (first, last) in self._first_last.items():
+            total.lits += self._provider_days[key].lits
+            total.coeffs += [-grain * d for d in self._busy[key]]
             total.add(last, grain)
             total.add(first, -grain)
         return total
@@ -970,8 +1182,12 @@ class ModelBuilder:
         def lit(index: int) -> Literal:
             return var[index] if index >= 0 else var[~index].Not()
 
+        handle = var.__getitem__
         for r, rq in self._req.items():
-            present = {o: (var[x] if x >= 0 else var[~x].Not()) for o, x in rq.present.items()}
+            if len(rq.present) > 1:  # one Boolean variable per option
+                present = dict(zip(rq.present, map(handle, rq.present.values()), strict=True))
+            else:
+                present = {o: lit(x) for o, x in rq.present.items()}
             on_day = {day: lit(x) for day, x in rq.on_day.items()} if rq.on_day else {}
             self.vars[r] = RequestVars(
                 var[rq.start],
