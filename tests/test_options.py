@@ -6,6 +6,8 @@ import itertools
 import time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from psr_sched import Problem, Progress, SolveOptions, SolveStatus, solve, validate
 from psr_sched.demo import generate_clinic
@@ -205,3 +207,29 @@ def test_pull_neighbourhood_moves_waiting_requests_toward_an_earlier_gap(
         assert {r for r in free if r in placement} == inside | (pulled & set(placement))
         assert pulled <= free
     assert pulls >= 10
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 60), st.integers(1, 12)), max_size=8),
+    st.integers(0, 70),
+    st.integers(0, 30),
+    st.integers(1, 10),
+)
+def test_first_gap_is_the_earliest_free_start(
+    spans: list[tuple[int, int]], lo: int, width: int, duration: int
+) -> None:
+    # Against a brute force over every start: the pull neighbourhood's gap finder.
+    import importlib
+
+    engine_module = importlib.import_module("psr_sched.solver.solve")
+    busy: list[tuple[int, int]] = []
+    for start, length in spans:  # keep them disjoint, as one provider's visits are
+        if all(start + length <= s or e <= start for s, e in busy):
+            busy.append((start, start + length))
+    hi = lo + width
+    expected = next(
+        (t for t in range(lo, hi + 1) if all(t + duration <= s or e <= t for s, e in busy)),
+        None,
+    )
+    assert engine_module._first_gap(busy, lo, hi, duration) == expected
