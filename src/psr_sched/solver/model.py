@@ -391,47 +391,26 @@ class _TextWriter(_Writer):
         turnover: dict[int, int],
         names: list[int] | None = None,
     ) -> tuple[list[int], list[int]]:
-        if names is not None:
+        if names is not None or not turnover.keys().isdisjoint(map(_POOL, rows)):
+            # Named, or a pool with a turnover (a room interval of its own): one at a time.
             return super().visits(start, lits, rows, turnover, names)
         # Tens of thousands of these in a week's model, each
         # "{enforcement_literal:L" + middle + "S}size{offset:S}}}" for an interval of size S;
         # the middle holds the start variable (its offset 0 left out) and is made once here.
         middle = f" interval{{start{{vars:{start} coeffs:1}}end{{vars:{start} coeffs:1 offset:"
-        durations = [opt.duration for opt in rows]
         n = self.n_cons  # index of the next constraint
-        if turnover.keys().isdisjoint(map(_POOL, rows)):
-            # The common case: no room interval of its own, one interval per option.
-            self.cons.append(
-                ",".join(
-                    [
-                        f"{{enforcement_literal:{lit}{middle}{d}}}size{{offset:{d}}}}}}}"
-                        for lit, d in zip(lits, durations, strict=True)
-                    ]
-                )
+        self.cons.append(
+            ",".join(
+                [
+                    f"{{enforcement_literal:{lit}{middle}{opt.duration}}}"
+                    f"size{{offset:{opt.duration}}}}}}}"
+                    for lit, opt in zip(lits, rows, strict=True)
+                ]
             )
-            self.n_cons = n + len(rows)
-            visits = list(range(n, self.n_cons))
-            return visits, [v if opt.pool >= 0 else -1 for v, opt in zip(visits, rows, strict=True)]
-        parts: list[str] = []
-        visits, rooms = [], []
-        for lit, opt, d in zip(lits, rows, durations, strict=True):
-            parts.append(f"{{enforcement_literal:{lit}{middle}{d}}}size{{offset:{d}}}}}}}")
-            visits.append(n)
-            n += 1
-            if opt.pool < 0:
-                rooms.append(-1)
-            elif opt.pool not in turnover:
-                rooms.append(n - 1)
-            else:
-                size = d + turnover[opt.pool]
-                parts.append(
-                    f"{{enforcement_literal:{lit}{middle}{size}}}size{{offset:{size}}}}}}}"
-                )
-                rooms.append(n)
-                n += 1
-        self.cons.append(",".join(parts))
-        self.n_cons = n
-        return visits, rooms
+        )
+        self.n_cons = n + len(rows)
+        visits = list(range(n, self.n_cons))
+        return visits, [v if opt.pool >= 0 else -1 for v, opt in zip(visits, rows, strict=True)]
 
     def fixed_interval(self, start: int, size: int) -> int:
         return self._add(
@@ -906,11 +885,7 @@ class ModelBuilder:
                 w.no_overlap(members)
             cap = self.problem.providers[key[0]].max_visits_per_day
             if cap is not None and len(opts) > cap:
-                lits = at.lits
-                if min(lits) >= 0 and len(set(lits)) == len(lits):  # _canonical's form, fast
-                    w.canonical(sorted(lits), [1] * len(lits), _MIN, cap, None)
-                else:
-                    w.linear([(x, 1) for x in lits], 0, _MIN, cap)
+                w.linear([(x, 1) for x in at.lits], 0, _MIN, cap)
 
     def _idle_span(self, key: tuple[int, int], opts: list[int]) -> list[int]:
         """The provider-day's working span [first, last) for its idle gap: ``first <= last``
