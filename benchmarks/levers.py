@@ -84,6 +84,9 @@ from benchmarks.instances import FAMILIES, Size, size_of
 from psr_sched import Problem, SolveOptions, solve
 from psr_sched.solver.model import ModelBuilder
 
+#: The model module (``SESSION_CAPACITY`` lives there).
+MODEL: ModuleType = importlib.import_module("psr_sched.solver.model")
+
 #: The engine module.  ``psr_sched.solver.solve`` as an attribute is the function (the package
 #: re-exports it under the module's name), so the module is looked up by name.
 ENGINE: ModuleType = importlib.import_module("psr_sched.solver.solve")
@@ -125,6 +128,11 @@ def no_hint(counts: Counts) -> AbstractContextManager[None]:
         counts["models without hint"] += 1
 
     return patched(ENGINE, "add_hint", skip_hint)
+
+
+def session_capacity_on(counts: Counts) -> AbstractContextManager[None]:
+    """Redundant per-session capacity rows in every CP-SAT model the engine builds."""
+    return patched(MODEL, "SESSION_CAPACITY", True)
 
 
 def cpsat_defaults() -> dict[str, int]:
@@ -207,6 +215,12 @@ LEVERS: dict[str, Lever] = {
             patch=probing_on,
         ),
         Lever(
+            "session-capacity-on",
+            "`model.SESSION_CAPACITY = True`: a redundant row per provider session block, "
+            "booked minutes ≤ the block's minutes, in every CP-SAT model (off as shipped)",
+            patch=session_capacity_on,
+        ),
+        Lever(
             "greedy-only",
             "`SolveOptions(use_cpsat=False)`: the greedy construction alone",
             {"use_cpsat": False},
@@ -245,6 +259,8 @@ def effect(lever: str, run: Run, all_on: Run, counts: Counts) -> str:
             f"restored in {counts['solves with probing/symmetry restored']} of "
             f"{counts['CP-SAT solves']} CP-SAT solves"
         )
+    if lever == "session-capacity-on":
+        return "session-capacity rows in every CP-SAT model"
     if lever == "greedy-only":
         return "no LP, CP-SAT or LNS"
     return ""
@@ -491,7 +507,8 @@ def constraint_families() -> list[str]:
 
 def not_switchable() -> list[str]:
     return [
-        "Two levers of the issue have no switch in this engine, so they have no row here:",
+        "One lever of the issue has no switch in this engine, so it has no row here; the "
+        "other listed below has one:",
         "",
         "- **Pooled interchangeable rooms, concrete rooms assigned after the solve.** Always "
         "on. `psr_sched.solver.candidates.room_pools` groups rooms of one kind with the same "
@@ -503,13 +520,11 @@ def not_switchable() -> list[str]:
         "index), and the pool's capacity guarantees one is free. A per-room model exists "
         "only as the straightforward baseline (`benchmarks/baseline_cpsat.py`, measured in "
         "RESULTS.md), which differs in more than rooms.",
-        "- **Redundant per-provider-session capacity.** Not in the model. Per provider and day, "
-        "`ModelBuilder._provider_no_overlap` adds a `NoOverlap` over the provider's visit "
-        "intervals and, when `max_visits_per_day` is set, a count limit on the presence "
-        "literals; that limit is a rule of the problem, not a redundant cut. No constraint "
-        "bounds the summed durations of a provider-session's (or provider-day's) visits by "
-        "the session's minutes, and none is derived from the no-overlap. Adding one is a "
-        "model change, not a switch, and is not measured here.",
+        "- **Redundant per-provider-session capacity** is the `session-capacity-on` lever: "
+        "`ModelBuilder._session_capacity` adds, per provider session block whose options "
+        "could overfill it, the linear row Σ duration · presence ≤ the block's length. The "
+        "provider's `NoOverlap` implies it; as a row it enters CP-SAT's linear relaxation. "
+        "Off as shipped (`psr_sched.solver.model.SESSION_CAPACITY`).",
         "",
         "The constraint families `ModelBuilder.build` adds, read from its source when this "
         "report was written:",

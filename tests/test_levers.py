@@ -27,8 +27,11 @@ ENGINE: ModuleType = importlib.import_module("psr_sched.solver.solve")
 
 
 def snapshot() -> dict[str, Any]:
-    """Every attribute of the engine module, by identity."""
-    return dict(vars(ENGINE))
+    """Every attribute of the engine and model modules, by identity."""
+    return {
+        **{f"solve.{k}": v for k, v in vars(ENGINE).items()},
+        **{f"model.{k}": v for k, v in vars(model).items()},
+    }
 
 
 def assert_unchanged(before: dict[str, Any]) -> None:
@@ -75,6 +78,7 @@ def test_patches_undone_after_runs(measured: tuple[Any, dict[str, Any]]) -> None
     assert_unchanged(before)
     assert ENGINE.add_hint is model.add_hint
     assert ENGINE._GUIDED_TRIES > 0
+    assert model.SESSION_CAPACITY is False
 
 
 def test_runs_without_lp_use_the_all_on_lp_bound(measured: tuple[Any, dict[str, Any]]) -> None:
@@ -115,6 +119,8 @@ def test_patch_active_inside_and_undone_on_error(name: str) -> None:
             assert ENGINE._GUIDED_TRIES == 0
         elif name == "complete-hint":
             assert ENGINE.add_hint is not model.add_hint
+        elif name == "session-capacity-on":
+            assert model.SESSION_CAPACITY is True
         elif name == "presolve-probing-on":
             solver = ENGINE._parameters(SolveOptions(), 1.0, large=True)
             defaults = levers.cpsat_defaults()

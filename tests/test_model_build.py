@@ -362,3 +362,61 @@ def test_linear_constraints_are_written_as_cp_model_writes_them(
     writer.linear(terms, constant, lo_, hi_, enforce)
     writer.handles()
     assert str(written.proto) == str(reference.proto)
+
+
+def _plain_linear_rows(sm: ScheduleModel) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
+    """(variables, coefficients) of the model's linear constraints without enforcement."""
+    out = []
+    for c in sm.model.proto.constraints:
+        linear = c.has_linear() if hasattr(c, "has_linear") else c.HasField("linear")
+        if linear and not len(c.enforcement_literal):
+            out.append((tuple(c.linear.vars), tuple(c.linear.coeffs)))
+    return out
+
+
+def test_session_capacity_rows(cases: list[Case], monkeypatch: pytest.MonkeyPatch) -> None:
+    """With ``SESSION_CAPACITY`` on, each session block whose options could overfill it gets
+    one more row, over its options' presence with their durations as coefficients; a greedy
+    schedule still satisfies the model and costs what the evaluator says.  Off (as shipped),
+    the model is the one without those rows."""
+    seen = 0
+    for case in cases[:4]:
+        off = ModelBuilder(case.problem, case.cand).build()
+        monkeypatch.setattr(model_module, "SESSION_CAPACITY", True)
+        on = ModelBuilder(case.problem, case.cand).build()
+        monkeypatch.setattr(model_module, "SESSION_CAPACITY", False)
+        options, blocks = case.cand.options, case.cand.blocks
+        booked: dict[int, int] = {}
+        for rv in on.requests.values():
+            for o in rv.options:
+                b = options[o].block
+                booked[b] = booked.get(b, 0) + options[o].duration
+        expected = sum(1 for b, d in booked.items() if d > blocks[b].end - blocks[b].start)
+        extra = len(on.model.proto.constraints) - len(off.model.proto.constraints)
+        assert extra == expected, case.name
+        rows_on, rows_off = _plain_linear_rows(on), _plain_linear_rows(off)
+        assert len(rows_on) - len(rows_off) == expected
+        seen += expected
+        weights = search_weights(case.problem, case.cand)
+        monkeypatch.setattr(model_module, "SESSION_CAPACITY", True)
+        hinted = ModelBuilder(case.problem, case.cand, weights=weights).build()
+        monkeypatch.setattr(model_module, "SESSION_CAPACITY", False)
+        add_hint(hinted, case.problem, case.cand, case.placement)
+        solver, status = _fixed_to_hint(hinted)
+        assert status in ("OPTIMAL", "FEASIBLE"), case.name
+        total = evaluate(case.problem, case.cand, case.placement).total(weights)
+        assert round(solver.objective_value) == total, case.name
+    assert seen > 0
+
+
+@native_only
+def test_text_and_api_writers_agree_with_session_rows(
+    cases: list[Case], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(model_module, "SESSION_CAPACITY", True)
+    for case in cases[:2]:
+        text, api = _build_both(monkeypatch, case)
+        assert _text(text, case) == _text(api, case), case.name
+        free, cells = next(_neighbourhoods(case, 1, seed=3))
+        text, api = _build_both(monkeypatch, case, free=free, fixed=case.placement, cells=cells)
+        assert _text(text, case) == _text(api, case), case.name
