@@ -15,7 +15,8 @@ each method's ratios to greedy in the same repeat (their median), never a single
 time as the headline: the machine is shared and noisy.
 
 The bound of a run is the larger of the time-indexed LP bound the runner computes once per
-instance (``psr_sched.solver.bound``, unless ``--no-lp``) and the run's own proven bound
+instance (``psr_sched.solver.bound``, unless ``--no-lp``; with finer start slots while
+``--lp-time-limit`` allows, see :func:`lp_bound`) and the run's own proven bound
 (``result.best_bound``, whose source is ``result.stats["bound_source"]``); the report names
 the source.  A baseline run that finds no schedule in its time limit is a result, shown as
 "none".
@@ -158,13 +159,23 @@ class Instance:
         return [m for m in METHODS if self.of(m)]
 
 
+#: The runner's LP bound refines its slots while its time limit allows: after an LP reaches
+#: its optimum, the next finer slot length of this ladder is solved with the time left, and
+#: the best proven value is kept.
+LP_SLOT_LADDER = (60, 30, 15, 10, 5)
+
+
 def lp_bound(
     problem: Problem, time_limit_s: float, slot_minutes: int | None = None, fine_minutes: int = 0
 ) -> Bound:
     """The LP relaxation's bound, or a Bound without value saying why there is none.
 
-    ``slot_minutes`` None picks the engine's first choice: 30-minute slots up to 15,000
-    options, 60-minute slots above.
+    ``slot_minutes`` None starts from the engine's first choice (30-minute slots up to 15,000
+    options, 60-minute slots above) and then refines along :data:`LP_SLOT_LADDER` while the
+    time limit allows: each finer LP gets what is left of it, and the largest proven value
+    of all the LPs solved is the bound (every one is a lower bound; a finer LP stopped by the
+    limit still gives its best Lagrangian bound).  An explicit ``slot_minutes`` solves that
+    LP only.
     """
     try:
         from psr_sched.solver.bound import lp_lower_bound
@@ -172,26 +183,46 @@ def lp_bound(
         return Bound(None, "none", note=f"psr_sched.solver.bound is not importable ({exc})")
     cand = build_candidates(problem)
     t0 = time.perf_counter()
-    try:
-        slot = slot_minutes or (30 if len(cand.options) <= 15_000 else 60)
-        lower = lp_lower_bound(
-            problem, cand, slot_minutes=slot, fine_minutes=fine_minutes, time_limit_s=time_limit_s
-        )
-    except Exception as exc:  # a report: say what broke and go on with the solver's bound
-        return Bound(
-            None,
-            "none",
-            time.perf_counter() - t0,
-            note=f"LP bound raised {type(exc).__name__}: {exc}",
-        )
+    if slot_minutes:
+        ladder = [slot_minutes]
+    else:
+        first = 30 if len(cand.options) <= 15_000 else 60
+        ladder = [m for m in LP_SLOT_LADDER if m <= first]
+    best = None
+    tried: list[str] = []
+    for slot in ladder:
+        left = time_limit_s - (time.perf_counter() - t0)
+        if best is not None and left <= 1.0:
+            break
+        try:
+            lower = lp_lower_bound(
+                problem, cand, slot_minutes=slot, fine_minutes=fine_minutes, time_limit_s=left
+            )
+        except Exception as exc:  # a report: say what broke and go on with the solver's bound
+            if best is not None:
+                break
+            return Bound(
+                None,
+                "none",
+                time.perf_counter() - t0,
+                note=f"LP bound raised {type(exc).__name__}: {exc}",
+            )
+        if lower is None:
+            break
+        tried.append(f"{slot} min{'' if lower.lp_optimal else ' (not optimal)'}")
+        if best is None or lower.value > best.value:
+            best = lower
+        if not lower.lp_optimal:
+            break
     elapsed = time.perf_counter() - t0
-    if lower is None:
+    if best is None:
         return Bound(None, "none", elapsed, note="LP bound returned None (no bound in time)")
-    value = lower.value
+    value = best.value
     return Bound(
         int(value) if float(value).is_integer() else value,
-        f"LP ({lower.source})",
-        float(getattr(lower, "wall_time_s", elapsed)),
+        f"LP ({best.source})",
+        elapsed,
+        note=f"slots tried: {', '.join(tried)}" if len(ladder) > 1 else "",
     )
 
 
@@ -870,7 +901,18 @@ def protocol(args: argparse.Namespace) -> list[str]:
     return [
         instances,
         f"- Time limit T per solve: {limits}; the LP bound: "
-        + ("skipped (`--no-lp`)." if args.no_lp else f"{args.lp_time_limit:g} s."),
+        + (
+            "skipped (`--no-lp`)."
+            if args.no_lp
+            else f"{args.lp_time_limit:g} s in all"
+            + (
+                f" ({args.lp_slot_minutes}-minute slots)."
+                if args.lp_slot_minutes
+                else ", from the first slot length (30 min up to 15,000 options, else 60) "
+                "down the ladder " + ", ".join(map(str, LP_SLOT_LADDER)) + " min while time "
+                "is left after an LP reaches its optimum; the largest proven value counts."
+            )
+        ),
         f"- Repeats: {args.repeats}; repeat *i* uses solver seed *i*. In each repeat the greedy "
         f"construction (`SolveOptions(use_cpsat=False)`){baseline} and the engine "
         f"(`SolveOptions(time_limit_s=T, workers={args.workers}, seed=i)`) run back to back on "
@@ -952,7 +994,9 @@ def render(
         if b.value is not None:
             bound_line = (
                 f"LP lower bound {fmt_int(b.value)} from {b.source}, computed once in "
-                f"{fmt_s(b.wall_time_s)} s; a run's own bound replaces it when larger."
+                f"{fmt_s(b.wall_time_s)} s"
+                + (f" ({b.note})" if b.note else "")
+                + "; a run's own bound replaces it when larger."
             )
         else:
             bound_line = (
@@ -1066,7 +1110,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--lp-slot-minutes",
         type=int,
         default=None,
-        help="start-slot length of the LP bound (default: 30 up to 15,000 options, else 60)",
+        help="start-slot length of the LP bound, no refinement (default: 30 up to 15,000 "
+        "options, else 60, then finer slots while the LP time limit allows)",
     )
     parser.add_argument(
         "--lp-fine-minutes",

@@ -240,3 +240,28 @@ def test_run_bound_takes_the_larger_and_names_it() -> None:
         "engine: cp-sat",
     )
     assert compare.run_bound(compare.Bound(None, "none"), None, "greedy", {}) == (None, "none")
+
+
+def test_lp_bound_refines_its_slots_while_time_allows(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With time to spare the runner's LP bound goes down the slot ladder and keeps the
+    largest proven value; an explicit slot length solves that LP only."""
+    problem = generate_clinic(seed=1, providers=4, days=1)
+    solved: list[int] = []
+    bound_module = importlib.import_module("psr_sched.solver.bound")
+    original = bound_module.lp_lower_bound
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        solved.append(kwargs["slot_minutes"])
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(bound_module, "lp_lower_bound", recording)
+    single = compare.lp_bound(problem, 60.0, slot_minutes=30)
+    assert solved == [30] and single.note == ""
+    solved.clear()
+    refined = compare.lp_bound(problem, 60.0)
+    assert solved == [30, 15, 10, 5]
+    assert refined.value is not None and single.value is not None
+    assert refined.value >= single.value
+    assert refined.note.startswith("slots tried: 30 min, 15 min")
+    fine = compare.lp_bound(problem, 60.0, slot_minutes=5)
+    assert fine.value is not None and refined.value >= fine.value
