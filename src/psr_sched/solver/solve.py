@@ -46,7 +46,8 @@ _RESERVE_S = 0.5
 #: rather than 0.3 s: twice the neighbourhoods in the same time.  Same solver seeds,
 #: back to back: S instances 0-2 at 10 s (seeds 0-5) better in 14 of 18 runs, and the
 #: runs of instance 1 that left a placeable request out (173,730 and 174,935) were gone;
-#: M at 60 s (seeds 0-2) 1,539,785 -> 1,516,400 on average; M-over and L within noise.
+#: M at 60 s (seeds 0-2) 1,539,785 -> 1,516,400 on average, though a whole compare run
+#: afterwards (median 1,536,060) was within the ±2 % of whole runs; M-over, L within noise.
 _LNS_STEP_S = 0.15
 _LNS_UNSCHEDULED = 10
 #: Providers per neighbourhood: starts here, grows after a sub-solve proven optimal and
