@@ -11,10 +11,12 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from ortools.sat.python import cp_model
 
 from psr_sched import SolveOptions
 from psr_sched.demo import generate_clinic
 from psr_sched.solver import model
+from psr_sched.solver.candidates import build_candidates
 
 # ``benchmarks`` is a package at the repository root, outside the installed distribution.
 ROOT = Path(__file__).resolve().parents[1]
@@ -78,7 +80,7 @@ def test_patches_undone_after_runs(measured: tuple[Any, dict[str, Any]]) -> None
     assert_unchanged(before)
     assert ENGINE.add_hint is model.add_hint
     assert ENGINE._GUIDED_TRIES > 0
-    assert model.SESSION_CAPACITY is False
+    assert model._union is levers.UNION
 
 
 def test_runs_without_lp_use_the_all_on_lp_bound(measured: tuple[Any, dict[str, Any]]) -> None:
@@ -119,8 +121,8 @@ def test_patch_active_inside_and_undone_on_error(name: str) -> None:
             assert ENGINE._GUIDED_TRIES == 0
         elif name == "complete-hint":
             assert ENGINE.add_hint is not model.add_hint
-        elif name == "session-capacity-on":
-            assert model.SESSION_CAPACITY is True
+        elif name == "loose-domains":
+            assert model._union([0, 10], [5, 20]) == [0, 20]
         elif name == "presolve-probing-on":
             solver = ENGINE._parameters(SolveOptions(), 1.0, large=True)
             defaults = levers.cpsat_defaults()
@@ -153,6 +155,28 @@ def test_a_raising_solve_is_a_failed_run_and_patches_are_undone(
         assert r.ratio is None
     assert seen[1] is not model.add_hint  # the patch was active during the failing solve
     assert_unchanged(before)
+
+
+def test_loose_domains_fill_holes_and_keep_the_optimum() -> None:
+    """The hull is wider than the union, and the model with it has the same optimum (the
+    options' ranges still bind the start): the lever changes propagation, not the problem."""
+    assert levers.UNION([0, 10], [5, 20]) == [0, 5, 10, 20]
+    problem = generate_clinic(seed=2, providers=3, exam_rooms=2, procedure_rooms=1, days=2)
+    cand = build_candidates(problem)
+
+    def optimum() -> int:
+        sm = model.ModelBuilder(problem, cand).build()
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        solver.parameters.max_time_in_seconds = 30.0
+        assert solver.solve(sm.model) == cp_model.OPTIMAL
+        return round(solver.objective_value)
+
+    values = [optimum()]
+    with levers.LEVERS["loose-domains"].applied(SolveOptions()) as (_, counts):
+        values.append(optimum())
+    assert counts["start domains with holes, filled"] >= 1
+    assert values[0] == values[1]
 
 
 def test_option_levers_change_only_their_field() -> None:

@@ -57,13 +57,6 @@ Literal = Any
 #: Python handle per term.
 _REBUILD: Any = getattr(_cmh, "rebuild_from_linear_expression_proto", None)
 
-#: Redundant per-session capacity rows (:meth:`ModelBuilder._session_capacity`).  Off: on
-#: the M week they made the search no better (two solver seeds, 60 s: 1,523,105 and
-#: 1,530,035 with them, 1,515,035 and 1,524,860 without) and S no better either, although
-#: they raise CP-SAT's own bound of the full S model (133,415 → 145,610 in 10 s; the LP's
-#: is 158,186).  A switch, so that ``benchmarks.levers`` can measure them.
-SESSION_CAPACITY = False
-
 _MIN = -(2**63)  # CP-SAT's unbounded domain ends
 _MAX = 2**63 - 1
 
@@ -920,27 +913,6 @@ class ModelBuilder:
         self._busy[key] = durations
         return w.edges(first, last, lo, hi)
 
-    def _session_capacity(self) -> None:
-        """Redundant: the visits booked in a provider's session block last no longer than
-        the block, ``Σ duration · x <= block length`` over the block's options.
-
-        The no-overlap already implies it (every option keeps its visit inside its block),
-        but as one linear row per block it is in CP-SAT's linear relaxation, where the
-        no-overlap is not: there it bounds how many requests the relaxation may place in
-        the session, and so the waits of the others.  Blocks whose options cannot fill them
-        get no row.
-        """
-        blocks = self.cand.blocks
-        options = self.cand.options
-        by_block: defaultdict[int, list[tuple[int, int]]] = defaultdict(list)
-        for at in self._provider_days.values():
-            for o, lit in zip(at.options, at.lits, strict=True):
-                by_block[options[o].block].append((lit, options[o].duration))
-        for b, terms in sorted(by_block.items()):
-            length = blocks[b].end - blocks[b].start
-            if sum(d for _, d in terms) > length:
-                self._w.linear(terms, 0, _MIN, length)
-
     def _room_capacity(self) -> None:
         """Interchangeable rooms are pooled: at most as many visits as rooms, with turnover."""
         for (pool, _day), intervals in self._pool_days.items():
@@ -1137,8 +1109,6 @@ class ModelBuilder:
         """Variables, constraints in one visible sequence, then the objective."""
         self._variables()
         self._provider_no_overlap()
-        if SESSION_CAPACITY:
-            self._session_capacity()
         self._room_capacity()
         self._patient_no_overlap()
         self._front_desk()
