@@ -265,3 +265,22 @@ def test_lp_bound_refines_its_slots_while_time_allows(monkeypatch: pytest.Monkey
     assert refined.note.startswith("slots tried: 30 min, 15 min")
     fine = compare.lp_bound(problem, 60.0, slot_minutes=5)
     assert fine.value is not None and refined.value >= fine.value
+
+
+def test_lp_ladder_adds_fine_slots_to_hour_long_slots_only() -> None:
+    assert compare.lp_ladder(30) == [(30, 0), (15, 0), (10, 0), (5, 0)]
+    assert compare.lp_ladder(60) == [
+        (60, 0),
+        (60, compare.LP_FINE_MINUTES),
+        (30, 0),
+        (15, 0),
+        (10, 0),
+        (5, 0),
+    ]
+    assert compare.lp_ladder(60, fine_minutes=10) == [
+        (60, 10),
+        (30, 10),
+        (15, 10),
+        (10, 10),
+        (5, 10),
+    ]
