@@ -150,6 +150,37 @@ def loose_domains(counts: Counts) -> AbstractContextManager[None]:
     return patched(MODEL, "_union", hull)
 
 
+def rooms_unpooled(counts: Counts) -> AbstractContextManager[None]:
+    """Every CP-SAT model with one Boolean per option and concrete room of its pool, an
+    optional interval per room and a ``NoOverlap`` per room and date, instead of one
+    cumulative per pool and date.  Rooms are still given after the solve, by the engine's
+    assignment (the per-room solution satisfies the pool's capacity), so only the model
+    changes; the room Booleans get no hint.
+    """
+
+    def per_room(self: ModelBuilder) -> None:
+        w, cand = self._w, self.cand
+        by_room: dict[tuple[int, int], list[int]] = {}
+        for rq in self._req.values():
+            for o, lit in rq.present.items():
+                opt = cand.options[o]
+                if opt.pool < 0:
+                    continue
+                pool = cand.pools[opt.pool]
+                size = opt.duration + pool.turnover
+                choices = [w.bool() for _ in pool.rooms]
+                w.linear([(lit, 1), *[(b, -1) for b in choices]], 0, 0, 0)
+                for room, b in zip(pool.rooms, choices, strict=True):
+                    by_room.setdefault((room, opt.day), []).append(w.interval(b, rq.start, 0, size))
+                counts["room Booleans"] += len(choices)
+        for intervals in by_room.values():
+            if len(intervals) > 1:
+                w.no_overlap(intervals)
+        counts["models"] += 1
+
+    return patched(ModelBuilder, "_room_capacity", per_room)
+
+
 def cpsat_defaults() -> dict[str, int]:
     """CP-SAT's default probing and symmetry levels (read from a fresh solver)."""
     p = cp_model.CpSolver().parameters
@@ -230,6 +261,14 @@ LEVERS: dict[str, Lever] = {
             patch=probing_on,
         ),
         Lever(
+            "rooms-unpooled",
+            "`ModelBuilder._room_capacity` replaced: a Boolean per option and concrete room, "
+            "an optional interval per room and a `NoOverlap` per room and date, instead of "
+            "one cumulative per interchangeable-room pool and date (rooms still assigned "
+            "after the solve)",
+            patch=rooms_unpooled,
+        ),
+        Lever(
             "loose-domains",
             "`model._union` returns the hull: each request's start domain is [earliest, "
             "latest] of its options instead of the union of their start ranges (holes "
@@ -275,6 +314,8 @@ def effect(lever: str, run: Run, all_on: Run, counts: Counts) -> str:
             f"restored in {counts['solves with probing/symmetry restored']} of "
             f"{counts['CP-SAT solves']} CP-SAT solves"
         )
+    if lever == "rooms-unpooled":
+        return f"{counts['room Booleans']:,} room Booleans in {counts['models']} CP-SAT models"
     if lever == "loose-domains":
         return (
             f"{counts['start domains with holes, filled']} of {counts['start domains']} "
@@ -524,21 +565,23 @@ def constraint_families() -> list[str]:
     return out
 
 
-def not_switchable() -> list[str]:
+def issue_levers() -> list[str]:
     return [
-        "One lever of the issue has no switch in this engine, so it has no row here; the "
-        "others listed below are a lever row or were removed after their measurement:",
+        "How the levers the issue names map to the rows above:",
         "",
-        "- **Pooled interchangeable rooms, concrete rooms assigned after the solve.** Always "
-        "on. `psr_sched.solver.candidates.room_pools` groups rooms of one kind with the same "
+        "- **Pooled interchangeable rooms, concrete rooms assigned after the solve** is the "
+        "engine as shipped; the `rooms-unpooled` lever undoes it. "
+        "`psr_sched.solver.candidates.room_pools` groups rooms of one kind with the same "
         "open hours and turnover into a pool; the CP-SAT model (`ModelBuilder._room_capacity`) "
         "has no per-room variable, only one cumulative per pool and day (capacity = rooms in "
         "the pool, each visit holding one unit for its duration plus turnover, a `NoOverlap` "
         "for a one-room pool); `psr_sched.solver.extract.assign_rooms` gives each visit a "
         "concrete room after the solve (pinned room when free, else the free room of lowest "
-        "index), and the pool's capacity guarantees one is free. A per-room model exists "
-        "only as the straightforward baseline (`benchmarks/baseline_cpsat.py`, measured in "
-        "RESULTS.md), which differs in more than rooms.",
+        "index), and the pool's capacity guarantees one is free.",
+        "- **Solver parameters (presolve)** is the `presolve-probing-on` lever, **a complete "
+        "hint** the `complete-hint` lever, **a construction guided by the relaxation** the "
+        "`lp-guided` and `randomized-rounding` levers, **large-neighbourhood search** the "
+        "`lns` lever.",
         "- **Tighter domains** is the `loose-domains` lever: the engine's candidates give "
         "each option the exact start range its provider's block, the request's window, "
         "time off and room hours allow, and a request's start variable has the union of "
@@ -610,9 +653,9 @@ def render(
             + [[LEVERS[n].name, LEVERS[n].change] for n in args.levers],
         ),
         "",
-        "## Not switchable",
+        "## Levers of the issue",
         "",
-        *not_switchable(),
+        *issue_levers(),
         "## Summary (medians over repeats)",
         "",
         *markdown_table(SUMMARY_HEADER, summary_rows(instances)),

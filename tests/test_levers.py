@@ -16,7 +16,9 @@ from ortools.sat.python import cp_model
 from psr_sched import SolveOptions
 from psr_sched.demo import generate_clinic
 from psr_sched.solver import model
-from psr_sched.solver.candidates import build_candidates
+from psr_sched.solver.candidates import build_candidates, search_weights
+from psr_sched.solver.extract import evaluate
+from psr_sched.solver.greedy import greedy
 
 # ``benchmarks`` is a package at the repository root, outside the installed distribution.
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,10 +31,11 @@ ENGINE: ModuleType = importlib.import_module("psr_sched.solver.solve")
 
 
 def snapshot() -> dict[str, Any]:
-    """Every attribute of the engine and model modules, by identity."""
+    """Every attribute of the engine and model modules and of ModelBuilder, by identity."""
     return {
         **{f"solve.{k}": v for k, v in vars(ENGINE).items()},
         **{f"model.{k}": v for k, v in vars(model).items()},
+        **{f"ModelBuilder.{k}": v for k, v in vars(model.ModelBuilder).items()},
     }
 
 
@@ -114,6 +117,7 @@ def test_lever_effects_are_reported(measured: tuple[Any, dict[str, Any]]) -> Non
 @pytest.mark.parametrize("name", [n for n, lever in levers.LEVERS.items() if lever.patch])
 def test_patch_active_inside_and_undone_on_error(name: str) -> None:
     before = snapshot()
+    room_capacity = model.ModelBuilder._room_capacity
     lever = levers.LEVERS[name]
     with pytest.raises(RuntimeError, match="boom"), lever.applied(SolveOptions()) as (opts, _):
         assert opts == SolveOptions()
@@ -123,6 +127,8 @@ def test_patch_active_inside_and_undone_on_error(name: str) -> None:
             assert ENGINE.add_hint is not model.add_hint
         elif name == "loose-domains":
             assert model._union([0, 10], [5, 20]) == [0, 20]
+        elif name == "rooms-unpooled":
+            assert model.ModelBuilder._room_capacity is not room_capacity
         elif name == "presolve-probing-on":
             solver = ENGINE._parameters(SolveOptions(), 1.0, large=True)
             defaults = levers.cpsat_defaults()
@@ -157,26 +163,38 @@ def test_a_raising_solve_is_a_failed_run_and_patches_are_undone(
     assert_unchanged(before)
 
 
-def test_loose_domains_fill_holes_and_keep_the_optimum() -> None:
-    """The hull is wider than the union, and the model with it has the same optimum (the
-    options' ranges still bind the start): the lever changes propagation, not the problem."""
+def test_loose_domains_fill_holes() -> None:
     assert levers.UNION([0, 10], [5, 20]) == [0, 5, 10, 20]
-    problem = generate_clinic(seed=2, providers=3, exam_rooms=2, procedure_rooms=1, days=2)
-    cand = build_candidates(problem)
-
-    def optimum() -> int:
-        sm = model.ModelBuilder(problem, cand).build()
-        solver = cp_model.CpSolver()
-        solver.parameters.num_workers = 1
-        solver.parameters.max_time_in_seconds = 30.0
-        assert solver.solve(sm.model) == cp_model.OPTIMAL
-        return round(solver.objective_value)
-
-    values = [optimum()]
     with levers.LEVERS["loose-domains"].applied(SolveOptions()) as (_, counts):
-        values.append(optimum())
-    assert counts["start domains with holes, filled"] >= 1
-    assert values[0] == values[1]
+        assert model._union([0, 10], [5, 20]) == [0, 20]
+    assert counts["start domains with holes, filled"] == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "counter"),
+    [("loose-domains", "start domains with holes, filled"), ("rooms-unpooled", "room Booleans")],
+)
+def test_model_levers_accept_a_schedule_at_its_cost(name: str, counter: str) -> None:
+    """Hull domains (the options' ranges still bind the start) and one interval per concrete
+    room (a pool's rooms are interchangeable) reformulate the model without changing what it
+    accepts: a greedy schedule, fixed as the hint, is still feasible (with a room found for
+    every visit) and costs what the evaluator says.  Every schedule a lever run returns is
+    validated in ``test_every_lever_runs_and_validates``."""
+    problem = generate_clinic(seed=2, providers=6, exam_rooms=2, procedure_rooms=1, days=2)
+    cand = build_candidates(problem)
+    weights = search_weights(problem, cand)
+    placement = greedy(problem, cand)
+    with levers.LEVERS[name].applied(SolveOptions()) as (_, counts):
+        sm = model.ModelBuilder(problem, cand, weights=weights).build()
+    assert counts[counter] >= 1
+    model.add_hint(sm, problem, cand, placement)
+    sm.model.minimize(sm.weighted)
+    solver = cp_model.CpSolver()
+    solver.parameters.fix_variables_to_their_hinted_value = True
+    solver.parameters.num_workers = 1
+    solver.parameters.max_time_in_seconds = 30.0
+    assert solver.solve(sm.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    assert round(solver.objective_value) == evaluate(problem, cand, placement).total(weights)
 
 
 def test_option_levers_change_only_their_field() -> None:
@@ -197,7 +215,7 @@ def test_report(measured: tuple[Any, dict[str, Any]], tmp_path: Path) -> None:
     console, md = levers.render([instance], args, {"CPU": "test"}, "python -m benchmarks.levers")
     for name in levers.LEVERS:
         assert name in console and name in md
-    assert "## Not switchable" in md
+    assert "## Levers of the issue" in md
     assert "`_room_capacity`" in md
     assert "objective / all-on" in md
 
