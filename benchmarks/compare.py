@@ -933,8 +933,10 @@ def protocol(args: argparse.Namespace) -> list[str]:
                 f" ({args.lp_slot_minutes}-minute slots)."
                 if args.lp_slot_minutes
                 else ", from the first slot length (30 min up to 15,000 options, else 60) "
-                "down the ladder " + ", ".join(map(str, LP_SLOT_LADDER)) + " min while time "
-                "is left after an LP reaches its optimum; the largest proven value counts."
+                "down the ladder " + ", ".join(map(str, LP_SLOT_LADDER)) + " min (the 60-minute "
+                f"LP followed by the same with {LP_FINE_MINUTES} minutes of one-grain slots "
+                "around session starts) while time is left after an LP reaches its optimum; "
+                "the largest proven value counts."
             )
         ),
         f"- Repeats: {args.repeats}; repeat *i* uses solver seed *i*. In each repeat the greedy "
