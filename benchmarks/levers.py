@@ -25,6 +25,11 @@ complete-hint            ``psr_sched.solver.solve.add_hint`` a no-op: no CP-SAT 
 presolve-probing-on      ``_parameters`` wrapped: ``cp_model_probing_level`` and
                          ``symmetry_level`` back to CP-SAT's defaults in every solve (the
                          engine sets both to 0 on large models)
+rooms-unpooled           ``ModelBuilder._room_capacity`` replaced: a Boolean and an optional
+                         interval per option and concrete room, a ``NoOverlap`` per room and
+                         date, instead of one cumulative per pool of interchangeable rooms
+loose-domains            ``psr_sched.solver.model._union`` returns the hull: a request's start
+                         domain is [earliest, latest] of its options' ranges, not their union
 greedy-only              ``SolveOptions(use_cpsat=False)``: the greedy construction alone
 =======================  ==================================================================
 
