@@ -189,6 +189,11 @@ def lp_ladder(first: int, fine_minutes: int = 0) -> list[tuple[int, int]]:
     return steps
 
 
+def lp_step_label(slot: int, fine: int) -> str:
+    """How a report names one LP step, e.g. ``60 min + 15 min fine``."""
+    return f"{slot} min" + (f" + {fine} min fine" if fine else "")
+
+
 def lp_bound(
     problem: Problem, time_limit_s: float, slot_minutes: int | None = None, fine_minutes: int = 0
 ) -> Bound:
@@ -232,8 +237,7 @@ def lp_bound(
             )
         if lower is None:
             break
-        label = f"{slot} min" + (f" + {fine} min fine" if fine else "")
-        tried.append(label + ("" if lower.lp_optimal else " (not optimal)"))
+        tried.append(lp_step_label(slot, fine) + ("" if lower.lp_optimal else " (not optimal)"))
         if best is None or lower.value > best.value:
             best = lower
         if not lower.lp_optimal:
@@ -933,10 +937,10 @@ def protocol(args: argparse.Namespace) -> list[str]:
                 f" ({args.lp_slot_minutes}-minute slots)."
                 if args.lp_slot_minutes
                 else ", from the first slot length (30 min up to 15,000 options, else 60) "
-                "down the ladder " + ", ".join(map(str, LP_SLOT_LADDER)) + " min (the 60-minute "
-                f"LP followed by the same with {LP_FINE_MINUTES} minutes of one-grain slots "
-                "around session starts) while time is left after an LP reaches its optimum; "
-                "the largest proven value counts."
+                "down the ladder "
+                + ", ".join(lp_step_label(*step) for step in lp_ladder(60, args.lp_fine_minutes))
+                + " (fine: one-grain slots around session starts) while time is left after "
+                "an LP reaches its optimum; the largest proven value counts."
             )
         ),
         f"- Repeats: {args.repeats}; repeat *i* uses solver seed *i*. In each repeat the greedy "
