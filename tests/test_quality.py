@@ -1,4 +1,4 @@
-"""The code base stays ruff- and mypy-clean (both configured in pyproject.toml)."""
+"""The code base stays ruff-clean (lint and format) and mypy-clean, as pyproject.toml says."""
 
 from __future__ import annotations
 
@@ -29,6 +29,18 @@ def test_ruff_clean() -> None:
         check=False,
     )
     assert run.returncode == 0, run.stdout[-3000:]
+
+
+def test_ruff_format_clean() -> None:
+    # Every file ruff formats, README.md's Python blocks included.
+    run = subprocess.run(
+        [_tool("ruff"), "format", "--check", "."],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0, (run.stdout + run.stderr)[-3000:]
 
 
 def test_mypy_clean() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import os
 import re
 import shutil
@@ -62,9 +63,45 @@ def _print_progress(event: Progress) -> None:
     )
 
 
+def _seconds(text: str) -> float:
+    """An option's number of seconds: finite and positive (``nan``, ``inf``, ``0`` refused)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(
+            f"expected a positive, finite number of seconds, got {text!r}"
+        )
+    return value
+
+
+def _check_out(out: str | Path) -> Path:
+    """Check, before any work, that the output folder ``out`` can be written.
+
+    The folders written atomically stage their files in a temporary folder beside ``out``,
+    so the nearest existing folder at or above ``out``'s parent must take a new folder: it
+    is tried for real (permission bits do not tell, for root or on a read-only mount).
+    Nothing is left behind.
+    """
+    target = Path(out).absolute()
+    if target.exists() and not target.is_dir():
+        raise _UserError(f"{out}: exists and is not a folder")
+    probe = target.parent
+    while not probe.exists():
+        probe = probe.parent
+    if not probe.is_dir():
+        raise _UserError(f"{out}: {probe} is not a folder")
+    try:
+        Path(tempfile.mkdtemp(prefix=".psr-sched-probe.", dir=probe)).rmdir()
+    except OSError as exc:
+        raise _UserError(
+            f"cannot write to {out}: {(exc.strerror or 'not writable').lower()}"
+        ) from None
+    return target
+
+
 def _options(args: argparse.Namespace, *, quiet: bool) -> SolveOptions:
-    if args.time_limit <= 0:
-        raise _UserError(f"--time-limit must be positive, got {args.time_limit}")
     if args.workers < 1:
         raise _UserError(f"--workers must be at least 1, got {args.workers}")
     return SolveOptions(
@@ -214,6 +251,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from psr_sched.demo_intake import demo_problem_with_intake
     from psr_sched.intake.facts import IntakePolicy
 
+    if args.out is not None:
+        _check_out(args.out)
     problem, intake = demo_problem_with_intake(seed=args.seed)
     result = _solve_valid(problem, args)
     estimates = estimate_schedule(problem, result, intake.fee_schedule, intake.benefits)
@@ -233,6 +272,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 def _cmd_solve(args: argparse.Namespace) -> int:
     problem = load_problem(args.problem)
+    _check_out(args.out)
     result = _solve_valid(problem, args)
     print(render_summary(problem, result))
     _write(args, problem, result, with_problem=False)
@@ -289,7 +329,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     if report.ok:
         print(f"valid: {len(frame):,} visits, objective {report.objective(problem.weights):,}")
         return EXIT_OK
-    print(f"invalid: {len(report.violations)} violations", file=sys.stderr)
+    print(f"invalid: {_count(len(report.violations), 'violation')}", file=sys.stderr)
     for violation in report.violations[:20]:
         print(f"  [{violation.rule}] {violation.message}", file=sys.stderr)
     return EXIT_INVALID
@@ -304,6 +344,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         raise _UserError("the report's plots need matplotlib: pip install matplotlib") from None
 
     problem = load_problem(args.problem)
+    _check_out(args.out)
     folder = read_schedule_dir(args.schedule_dir, problem)
     files = render_report(
         problem, folder.schedule, unscheduled=folder.unscheduled, worklist=folder.worklist
@@ -328,11 +369,10 @@ def _cmd_whatif(args: argparse.Namespace) -> int:
         write_comparison,
     )
 
-    if args.time_limit is not None and args.time_limit <= 0:
-        raise _UserError(f"--time-limit must be positive, got {args.time_limit}")
     if args.workers is not None and args.workers < 1:
         raise _UserError(f"--workers must be at least 1, got {args.workers}")
     spec, base = load_scenario_file(args.scenarios)
+    _check_out(args.out)
     time_limit = args.time_limit or spec.time_limit_s or DEFAULT_TIME_LIMIT_S
     options = SolveOptions(
         time_limit_s=time_limit, workers=args.workers or os.cpu_count() or 1, seed=args.seed
@@ -421,9 +461,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         raise _UserError(f"--jobs must be at least 1, got {args.jobs}")
     if args.jobs is not None and args.dask_scheduler is not None:
         raise _UserError("--jobs sets the local process pool; it does not go with --dask-scheduler")
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise _UserError(f"{args.out}: exists and is not a folder")
+    out = _check_out(args.out)
     # Every input is read and checked before anything is solved or written.
     problems: dict[str, Problem] = {}
     for path in _problem_files(args.input_dir):
@@ -520,7 +558,7 @@ def _parser() -> argparse.ArgumentParser:
     def solve_flags(p: argparse.ArgumentParser, default_limit: float) -> None:
         p.add_argument(
             "--time-limit",
-            type=float,
+            type=_seconds,
             default=default_limit,
             metavar="S",
             help=f"wall-clock limit in seconds (default {default_limit:g})",
@@ -585,7 +623,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     whatif.add_argument(
         "--time-limit",
-        type=float,
+        type=_seconds,
         default=None,
         metavar="S",
         help="seconds per solve (default: the file's time_limit_s, else 20)",
@@ -620,7 +658,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     batch.add_argument(
         "--time-limit",
-        type=float,
+        type=_seconds,
         default=60.0,
         metavar="S",
         help="wall-clock limit of each clinic's solve in seconds (default 60)",

@@ -25,6 +25,7 @@ from psr_sched.domain import (
     Weights,
 )
 from psr_sched.errors import ProblemError, describe_validation_error
+from psr_sched.io.text import read_text
 
 
 class Problem(DomainModel):
@@ -76,6 +77,10 @@ class Problem(DomainModel):
             for key, count in Counter(ids).items():
                 if count > 1:
                     errors.append(f"{label} {key}: id is used {count} times")
+        if errors:
+            # Every reference below is looked up by id: with an id used twice they would
+            # report knock-on errors (a pin's request "unknown") instead of the root cause.
+            return errors
         providers = {p.id for p in self.providers}
         types = {v.code: v for v in self.visit_types}
         requests = {r.id: r for r in self.requests}
@@ -237,10 +242,6 @@ def parse_problem(text: str | bytes) -> Problem:
 
 
 def load_problem(path: str | Path) -> Problem:
-    """Read a problem JSON file."""
+    """Read a problem JSON file (UTF-8; see :func:`psr_sched.io.read_text`)."""
     path = Path(path)
-    try:
-        text = path.read_bytes()
-    except OSError as exc:
-        raise ProblemError(f"cannot read {path}: {exc.strerror}") from None
-    return parse_problem(text)
+    return parse_problem(read_text(path))

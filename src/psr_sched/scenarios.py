@@ -43,6 +43,7 @@ from psr_sched.domain import (
     Weights,
 )
 from psr_sched.errors import ProblemError, describe_validation_error
+from psr_sched.io.text import read_text
 from psr_sched.problem import Problem, load_problem
 from psr_sched.result import Result
 from psr_sched.solver import SolveOptions, solve
@@ -752,12 +753,7 @@ def load_scenario_file(path: str | Path) -> tuple[ScenarioFile, Problem]:
     suffix = path.suffix.lower()
     if suffix not in (".json", ".yaml", ".yml"):
         raise ProblemError(f"{path}: a scenario file ends in .json, .yaml or .yml")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ProblemError(f"cannot read {path}: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise ProblemError(f"{path}: not UTF-8 text") from None
+    text = read_text(path)
     if suffix == ".json":
         try:
             data = json.loads(text)

@@ -39,6 +39,7 @@ from psr_sched.domain import (
     Weights,
 )
 from psr_sched.errors import ProblemError
+from psr_sched.io.tables import read_csv_strings
 from psr_sched.problem import Problem
 from psr_sched.result import SCHEDULE_COLUMNS, Assignment, ObjectiveTerms, Result
 
@@ -1007,25 +1008,7 @@ def read_schedule_csv(path: str | Path, problem: Problem) -> pd.DataFrame:
     """
     path = Path(path)
     name = path.name
-    try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8")
-    except FileNotFoundError:
-        raise ProblemError(f"cannot read {path}: no such file") from None
-    except OSError as exc:
-        raise ProblemError(f"cannot read {path}: {exc.strerror or exc}") from None
-    except pd.errors.EmptyDataError:
-        raise ProblemError(f"{name}: the file is empty") from None
-    except pd.errors.ParserError as exc:
-        raise ProblemError(f"{name}: malformed CSV: {exc}") from None
-    except UnicodeDecodeError:
-        raise ProblemError(f"{name}: the file is not UTF-8 text") from None
-    raw.columns = [str(c).strip() for c in raw.columns]
-    duplicated = sorted({c for c in raw.columns if list(raw.columns).count(c) > 1})
-    if duplicated:
-        raise ProblemError(f"{name}: column(s) {', '.join(duplicated)} appear more than once")
-    missing = [c for c in REQUIRED_COLUMNS if c not in raw.columns]
-    if missing:
-        raise ProblemError(f"{name}: missing column(s) {', '.join(missing)}")
+    raw = read_csv_strings(path, REQUIRED_COLUMNS)
     zone = problem.horizon.zone
     columns = [c for c in SCHEDULE_COLUMNS if c in raw.columns]
     data: dict[str, list[Any]] = {c: [] for c in columns}

@@ -138,7 +138,7 @@ def test_file_errors(tmp_path: Path) -> None:
         read_fee_schedule_csv(tmp_path / "missing.csv")
     latin = tmp_path / "latin.csv"
     latin.write_bytes("visit_type,charge,description\nNEW,5,Caf\xe9\n".encode("latin-1"))
-    with pytest.raises(BillingError, match=r"latin\.csv: not UTF-8 text"):
+    with pytest.raises(BillingError, match=r"latin\.csv: the file is not UTF-8 text"):
         read_fee_schedule_csv(latin)
     with_bom = tmp_path / "bom.csv"
     with_bom.write_text("visit_type,charge\nNEW,5\n", encoding="utf-8-sig")

@@ -195,5 +195,5 @@ def test_invalid_resources(mutate: Any, message: str) -> None:
 def test_bad_json_and_missing_file() -> None:
     with pytest.raises(ProblemError, match=r"not valid JSON \(line 1, column"):
         eligibility_from_fhir('{"resourceType": ', "P001")
-    with pytest.raises(ProblemError, match="cannot be read"):
+    with pytest.raises(ProblemError, match="cannot read"):
         eligibility_from_fhir(DATA / "missing.json", "P001")

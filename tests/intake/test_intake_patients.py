@@ -318,7 +318,7 @@ def test_bad_file(tmp_path: Path) -> None:
     path.write_text('[{"id": "P1", "family_name": "Quixote",', encoding="utf-8")
     with pytest.raises(ProblemError, match=r"broken.json: not valid JSON \(line 1"):
         load_patients(path)
-    with pytest.raises(ProblemError, match="cannot be read"):
+    with pytest.raises(ProblemError, match="cannot read"):
         load_patients(tmp_path / "missing.json")
     path.write_text('{"people": []}', encoding="utf-8")
     with pytest.raises(ProblemError, match="must hold a list"):

@@ -241,7 +241,7 @@ def test_malformed_271(old: str, new: str, message: str) -> None:
 def test_not_an_interchange() -> None:
     with pytest.raises(ProblemError, match="does not start with a complete ISA"):
         read_271("ISA*00*short~")
-    with pytest.raises(ProblemError, match="cannot be read"):
+    with pytest.raises(ProblemError, match="cannot read"):
         read_271(DATA / "missing.x12")
 
 

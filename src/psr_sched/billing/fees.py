@@ -43,6 +43,7 @@ from pydantic import Field, StringConstraints, ValidationError, model_validator
 from psr_sched.billing.errors import BillingError
 from psr_sched.domain import DomainModel, Identifier
 from psr_sched.domain.money import NonNegativeMoney, format_money, to_money
+from psr_sched.io.text import read_text
 
 #: A CPT (``99213``, ``0001F``) or HCPCS level II (``G0439``) code.
 CptCode = Annotated[str, StringConstraints(pattern=r"^[0-9A-Z]{5}$")]
@@ -226,12 +227,7 @@ def read_fee_schedule_csv(path: str | Path) -> FeeSchedule:
         the visit type and the column of each fault (up to five).
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise BillingError(f"cannot read {path}: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise BillingError(f"{path.name}: not UTF-8 text") from None
+    text = read_text(path, error=BillingError)
     return parse_fee_schedule_csv(text, source=path.name)
 
 

@@ -16,4 +16,7 @@ Identifier = Annotated[
 class DomainModel(BaseModel):
     """Base of every domain record: immutable, strict about unknown fields."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
+    # No NaN or infinity in any number: a limit of "inf" is a typo, never a wish.
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", validate_default=True, allow_inf_nan=False
+    )

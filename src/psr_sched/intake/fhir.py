@@ -70,6 +70,7 @@ from psr_sched.intake.eligibility import (
     Unit,
 )
 from psr_sched.intake.phi import describe_errors
+from psr_sched.io.text import decode_text, read_text
 
 logger = logging.getLogger(__name__)
 
@@ -185,14 +186,10 @@ def _load_json(source: str | os.PathLike[str] | bytes) -> Any:
     if isinstance(source, str) and source.lstrip().startswith("{"):
         text = source
     elif isinstance(source, bytes):
-        text = source.decode("utf-8")
+        text = decode_text(source, _RESOURCE)
     else:
         path = Path(source)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            message = f"{_RESOURCE} file {path.name}: cannot be read ({exc.strerror})"
-            raise ProblemError(message) from None
+        text = read_text(path, label=f"{_RESOURCE} file {path.name}")
     try:
         # Decimals straight from the text: money never passes through float.
         return json.loads(text, parse_float=Decimal)

@@ -40,6 +40,7 @@ from psr_sched.intake.normalize import (
     normalize_suffix,
 )
 from psr_sched.intake.phi import PHI, describe_errors
+from psr_sched.io.text import read_text
 
 logger = logging.getLogger(__name__)
 
@@ -366,10 +367,9 @@ def _records(source: str | os.PathLike[str] | Iterable[Mapping[str, Any]]) -> li
     if not isinstance(source, str | os.PathLike):
         return list(source)
     path = Path(source)
+    text = read_text(path, label=f"patient file {path.name}")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ProblemError(f"patient file {path.name}: cannot be read ({exc.strerror})") from None
+        data = json.loads(text)
     except json.JSONDecodeError as exc:
         # The decoder's message has a position, not the text around it.
         raise ProblemError(

@@ -63,6 +63,7 @@ from psr_sched.intake.eligibility import (
     Unit,
 )
 from psr_sched.intake.phi import describe_errors
+from psr_sched.io.text import decode_text, read_text
 
 logger = logging.getLogger(__name__)
 
@@ -440,14 +441,11 @@ def _read(source: str | os.PathLike[str] | bytes) -> tuple[list[_Member], _Heade
 
 def _text(source: str | os.PathLike[str] | bytes) -> str:
     if isinstance(source, bytes):
-        return source.decode("utf-8")
+        return decode_text(source, "271")
     if isinstance(source, str) and source.lstrip("\ufeff \t\r\n").startswith("ISA"):
         return source
     path = Path(source)
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ProblemError(f"271 file {path.name}: cannot be read ({exc.strerror})") from None
+    return read_text(path, label=f"271 file {path.name}")
 
 
 def _bht_date(bht: Segment | None) -> dt.date | None:

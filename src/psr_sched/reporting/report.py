@@ -30,7 +30,7 @@ import io
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +41,7 @@ from matplotlib.figure import Figure
 from psr_sched.billing.worklist import COLLECTION_COLUMNS
 from psr_sched.domain.money import parse_money
 from psr_sched.errors import ProblemError
+from psr_sched.io.tables import read_csv_strings
 from psr_sched.problem import Problem
 from psr_sched.reporting.access import access_wait, equity_access_wait
 from psr_sched.reporting.collections_by_day import collections_by_day
@@ -83,30 +84,8 @@ class ScheduleFolder:
     worklist: pd.DataFrame | None = None
 
 
-def _read_text_csv(path: Path, columns: Iterable[str]) -> pd.DataFrame:
-    """A CSV file as strings, with the ``columns`` checked; a readable error otherwise."""
-    name = path.name
-    try:
-        frame = pd.read_csv(
-            path, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8"
-        )
-    except OSError as exc:
-        raise ProblemError(f"cannot read {path}: {exc.strerror or exc}") from None
-    except pd.errors.EmptyDataError:
-        raise ProblemError(f"{name}: the file is empty") from None
-    except pd.errors.ParserError as exc:
-        raise ProblemError(f"{name}: malformed CSV: {exc}") from None
-    except UnicodeDecodeError:
-        raise ProblemError(f"{name}: the file is not UTF-8 text") from None
-    frame.columns = [str(c).strip() for c in frame.columns]
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise ProblemError(f"{name}: missing column(s) {', '.join(missing)}")
-    return frame
-
-
 def _read_worklist(path: Path) -> pd.DataFrame:
-    frame = _read_text_csv(path, COLLECTION_COLUMNS)
+    frame = read_csv_strings(path, COLLECTION_COLUMNS)
     days: list[dt.date] = []
     amounts: dict[str, list[object]] = {"expected_patient_amount": [], "prior_balance": []}
     for i, record in enumerate(frame.to_dict("records")):
@@ -152,7 +131,7 @@ def read_schedule_dir(folder: str | Path, problem: Problem) -> ScheduleFolder:
     schedule = read_schedule_csv(folder / "schedule.csv", problem)
     unscheduled_path = folder / "unscheduled.csv"
     unscheduled = (
-        _read_text_csv(unscheduled_path, UNSCHEDULED_COLUMNS[:2])
+        read_csv_strings(unscheduled_path, UNSCHEDULED_COLUMNS[:2])
         if unscheduled_path.is_file()
         else None
     )

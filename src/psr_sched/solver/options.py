@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -87,11 +88,11 @@ class SolveOptions:
     callback: ProgressCallback | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
-        if self.time_limit_s <= 0:
-            raise ValueError(f"time_limit_s must be positive, got {self.time_limit_s}")
+        if not (math.isfinite(self.time_limit_s) and self.time_limit_s > 0):
+            raise ValueError(f"time_limit_s must be a positive number, got {self.time_limit_s}")
         if self.workers < 1:
             raise ValueError(f"workers must be at least 1, got {self.workers}")
         if not 0 < self.lp_share <= 1:
             raise ValueError(f"lp_share must be in (0, 1], got {self.lp_share}")
-        if self.relative_gap < 0:
-            raise ValueError(f"relative_gap must be non-negative, got {self.relative_gap}")
+        if not (math.isfinite(self.relative_gap) and self.relative_gap >= 0):
+            raise ValueError(f"relative_gap must be a non-negative number, got {self.relative_gap}")
