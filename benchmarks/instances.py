@@ -79,6 +79,7 @@ class FamilySpec:
     clinics: int = 1
     demand: float | None = None  # requested / session minutes after topping up (M-over)
     start: dt.date = dt.date(2026, 12, 7)  # a Monday
+    front_desk: bool = True  # False: the generated front desk is removed (S0, M0, L0, ...)
 
 
 FAMILIES: dict[str, FamilySpec] = {
@@ -133,6 +134,74 @@ FAMILIES: dict[str, FamilySpec] = {
             target_rooms=20,
             target_requests=1400,  # M at full load (about 1,100), topped up
             demand=1.10,
+        ),
+        FamilySpec(
+            "S0",
+            "one clinic day without a front desk",
+            providers=18,
+            exam_rooms=9,
+            procedure_rooms=2,
+            days=1,
+            load=0.85,
+            target_providers=10,
+            target_rooms=None,
+            target_requests=150,
+            start=dt.date(2026, 12, 8),
+            front_desk=False,
+        ),
+        FamilySpec(
+            "M0",
+            "a clinic week without a front desk",
+            providers=25,
+            exam_rooms=16,
+            procedure_rooms=4,
+            days=5,
+            load=0.85,
+            target_providers=25,
+            target_rooms=20,
+            target_requests=1000,
+            front_desk=False,
+        ),
+        FamilySpec(
+            "L0",
+            "a large clinic week without a front desk",
+            providers=60,
+            exam_rooms=36,
+            procedure_rooms=9,
+            days=5,
+            load=0.85,
+            target_providers=60,
+            target_rooms=45,
+            target_requests=2600,
+            front_desk=False,
+        ),
+        FamilySpec(
+            "M0-110",
+            "a clinic week without a front desk, demand at 110% of capacity",
+            providers=25,
+            exam_rooms=16,
+            procedure_rooms=4,
+            days=5,
+            load=1.0,
+            target_providers=25,
+            target_rooms=20,
+            target_requests=1400,
+            demand=1.10,
+            front_desk=False,
+        ),
+        FamilySpec(
+            "M0-130",
+            "a clinic week without a front desk, demand at 130% of capacity",
+            providers=25,
+            exam_rooms=16,
+            procedure_rooms=4,
+            days=5,
+            load=1.0,
+            target_providers=25,
+            target_rooms=20,
+            target_requests=1650,
+            demand=1.30,
+            front_desk=False,
         ),
         FamilySpec(
             "XL",
@@ -210,6 +279,8 @@ def family(name: str, seed: int = 0) -> Family:
             start=spec.start,
             name=label,
         )
+        if not spec.front_desk:
+            problem = problem.replace(front_desk=None)
         if spec.demand is not None:
             problem = overbook(problem, spec.demand, seed=clinic_seed)
         problems.append(problem)

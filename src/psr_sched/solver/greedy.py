@@ -13,16 +13,31 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
+import numpy.typing as npt
 
 from psr_sched.domain import BeforeVisit, FollowUp, SameDaySequence
 from psr_sched.problem import Problem
 from psr_sched.solver.candidates import Candidates
 
-if TYPE_CHECKING:  # bound imports extract, which imports this module
-    from psr_sched.solver.bound import LpGuide
+
+class LpGuide(Protocol):
+    """What an LP-guided construction reads of a relaxation's fractional schedule."""
+
+    @property
+    def placed(self) -> npt.NDArray[np.float64]:
+        """Per request, the LP's scheduled share in [0, 1]."""
+
+    @property
+    def start(self) -> npt.NDArray[np.float64]:
+        """Per request, the LP's mean start grain (``nan`` where none is scheduled)."""
+
+    @property
+    def option_share(self) -> npt.NDArray[np.float64]:
+        """Per candidate option, the share of its request the LP puts there."""
+
 
 #: request index → (option index, start grain)
 Placement = dict[int, tuple[int, int]]
@@ -190,6 +205,8 @@ class GreedyBuilder:
         start: Placement | None = None,
         guide: LpGuide | None = None,
         guide_order: str = "start",
+        *,
+        front_desk_rule: bool = False,
     ) -> None:
         if guide_order not in ("start", "priority"):
             raise ValueError(f"guide_order must be 'start' or 'priority', got {guide_order!r}")
@@ -197,6 +214,7 @@ class GreedyBuilder:
         self.cand = cand
         self.guide = guide
         self.guide_order = guide_order
+        self.front_desk_rule = front_desk_rule
         self.occ = _Occupancy(problem, cand)
         self.placement: Placement = {}
         self.done: set[int] = set()
@@ -215,6 +233,7 @@ class GreedyBuilder:
             self.by_start = [
                 [o for o in opts if share[o] > _GUIDE_SHARE] or opts for opts in self.by_start
             ]
+        self.provider_ids = [provider.id for provider in problem.providers]
         self.preferred = [
             {problem.provider_index[p] for p in request.preferred_provider_ids}
             for request in problem.requests
@@ -259,6 +278,10 @@ class GreedyBuilder:
         ``"priority"``: requests the LP schedules at least half first, each part by priority
         (high first), then mean LP start, then id."""
         requests = self.problem.requests
+        if self.front_desk_rule:
+            return sorted(
+                range(len(requests)), key=lambda r: (-requests[r].priority, requests[r].id)
+            )
         grouped = [
             self.sequence_parent[r] is not None or bool(self.sequence_children[r])
             for r in range(len(requests))
@@ -396,8 +419,9 @@ class GreedyBuilder:
         """The earliest (start, option) for ``r`` in [lo, hi] on ``days`` (all if None):
         in-network providers first, then preferred ones among equal starts; empty if none."""
         for network_only in (True, False):
-            best: tuple[int, int, int] | None = None
+            best: tuple[int, tuple[int, str], int] | None = None
             preferred = self.preferred[r]
+            provider_ids = self.provider_ids
             for o in self.by_start[r]:
                 opt = self.cand.options[o]
                 if best is not None and opt.lo > best[0]:
@@ -410,7 +434,7 @@ class GreedyBuilder:
                     continue
                 t = self.occ.first_start(r, o, lo, hi if best is None else min(hi, best[0]))
                 if t is not None:
-                    rank = 0 if opt.provider in preferred else 1
+                    rank = (0 if opt.provider in preferred else 1, provider_ids[opt.provider])
                     if best is None or (t, rank) < best[:2]:
                         best = (t, rank, o)
             if best is not None:
@@ -418,6 +442,11 @@ class GreedyBuilder:
                 return
             if not self.has_out_of_network:
                 return
+
+    def earliest(self, r: int, lo: int, hi: int) -> tuple[int, int] | None:
+        """The earliest free (start, option) of ``r`` within [lo, hi] as things are booked
+        now, by the same rule as the construction; ``None`` when nothing is free."""
+        return next(self._feasible(r, lo, hi, None), None)
 
     def _all_starts(self, r: int, days: set[int]) -> Iterator[tuple[int, int]]:
         """Feasible (start, option) pairs of ``r`` on ``days``, in time order, at most
@@ -436,7 +465,7 @@ class GreedyBuilder:
     def _place_group(self, root: int, group: list[int]) -> None:
         if len(group) == 1:
             first = None
-            latest = self.latest_day[root]
+            latest = None if self.front_desk_rule else self.latest_day[root]
             if latest is not None:
                 first = next(self._feasible(root, 0, self.cand.day_end[latest], None), None)
             if first is None:
@@ -509,8 +538,32 @@ class GreedyBuilder:
 
 
 def greedy(problem: Problem, cand: Candidates) -> Placement:
-    """First-available schedule of ``problem``: request → (option index, start grain)."""
+    """The engine's greedy schedule of ``problem``: request → (option index, start grain)."""
     return GreedyBuilder(problem, cand).run()
+
+
+def first_available(
+    problem: Problem, cand: Candidates, start: Placement | None = None
+) -> Placement:
+    """The front desk's rule, exactly: the floor every engine result is measured against.
+
+    Requests in priority order (highest first, then request id); each at the earliest start
+    in its window over its eligible providers at which provider, patient, a room of its
+    kind and the front desk are free; ties go to a preferred provider, then to the lowest
+    provider id (rooms are given afterwards, the first free one by id).  In-network
+    providers are tried before out-of-network ones where the network is soft.  Locked pins
+    stay, movable pins keep their booked place while it is free; linked requests are placed
+    as their group (a same-day sequence together, a follow-up after its visit, a
+    before-visit request with the visit it prepares).
+
+    Parameters
+    ----------
+    problem, cand : Problem, Candidates
+        The problem and its options.
+    start : Placement, optional
+        Visits already placed (a locked core), kept as they are.
+    """
+    return GreedyBuilder(problem, cand, start=start, front_desk_rule=True).run()
 
 
 def guided(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -22,9 +21,18 @@ from psr_sched.solver.candidates import (
     unscheduled_dominates,
 )
 from psr_sched.solver.extract import assignments, evaluate, unscheduled_reasons
-from psr_sched.solver.greedy import GreedyBuilder, Placement, fill, guided
+from psr_sched.solver.greedy import (
+    GreedyBuilder,
+    LpGuide,
+    Placement,
+    fill,
+    first_available,
+    guided,
+)
 from psr_sched.solver.model import ModelBuilder, ScheduleModel, add_hint
 from psr_sched.solver.options import Progress, SolveOptions, logger
+from psr_sched.solver.polish import pull_earlier
+from psr_sched.solver.relaxation import choose_slot_grains, mean_busy_time
 
 #: Share of the time limit given to the first, full-model CP-SAT phase when LNS follows.
 _FULL_MODEL_SHARE = 0.35
@@ -65,6 +73,29 @@ _LNS_PULLED = 4
 #: unloaded deterministic run lasts about half the time limit, leaving room for a loaded
 #: machine; the wall clock still caps it (and the stats then say the run was cut).
 _DETERMINISTIC_UNITS_PER_S = 0.02
+
+
+#: Share of the LP budget the mean-busy-time LP's size is chosen for when the time-indexed
+#: LP follows it.
+_MBT_SHARE_BEFORE_TIME_INDEXED = 0.25
+#: Seconds at most for the last pass that pulls visits earlier (it needs milliseconds).
+_POLISH_S = 0.3
+#: Mean-busy-time LP: columns HiGHS solves per second, for choosing its slot length (M0
+#: at one-grain slots: 233k columns in 2.7 s; L: 589k in 13.4 s).
+_LP_COLUMNS_PER_S = 40_000
+
+
+@dataclass(frozen=True, slots=True)
+class _Bound:
+    value: int
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class _NoisyGuide:
+    placed: np.ndarray
+    start: np.ndarray
+    option_share: np.ndarray
 
 
 @dataclass(slots=True)
@@ -179,7 +210,10 @@ class Engine:
         self.lns_size = _LNS_PROVIDERS_START
         self.lns_window = _LNS_WINDOW_START
         self.core: Placement = {}
-        self.lp: LowerBound | None = None
+        self.floor: Placement = {}
+        self.guided_objectives: list[int] = []
+        self.unscheduled_cap = 0
+        self.lp: LowerBound | _Bound | None = None
         self.lp_allotted_s = 0.0
         self._sequence_children: dict[int, list[int]] = {}
         self._linked_from: dict[int, list[int]] = {}
@@ -303,7 +337,18 @@ class Engine:
         if not self.dominating:
             start = self._better(start, {})
         baseline = evaluate(self.problem, self.cand, start)
-        self.incumbent = _Incumbent(start, baseline.total(self.weights))
+        # The front desk's rule is the floor: the engine never returns worse than it
+        # (without CP-SAT the construction alone is returned, as documented).
+        floor = first_available(self.problem, self.cand, self.core)
+        self.stats["first_available_objective"] = evaluate(self.problem, self.cand, floor).total(
+            self.problem.weights
+        )
+        if self.options.use_cpsat:
+            self.floor = floor
+            start = self._better(start, floor)
+        self.incumbent = _Incumbent(start, self._objective(start))
+        # Never worse than the first schedule on the first-ranked term, when it dominates.
+        self.unscheduled_cap = _unscheduled_priority(self.problem, start)
         self.incumbent.first_found_s = self.clock.elapsed()
         self.stats["greedy_s"] = round(self.clock.elapsed(), 3)
         self._progress("greedy")
@@ -329,6 +374,14 @@ class Engine:
         placement = self._better(
             fill(self.problem, self.cand, self.incumbent.placement), self.incumbent.placement
         )
+        if self.options.use_cpsat:
+            polish_s = max(0.05, min(_POLISH_S, self.clock.left() - 0.1))
+            polished = pull_earlier(
+                self.problem, self.cand, placement, self.weights, time_limit_s=polish_s
+            )
+            placement = self._better(self._better(polished, placement), self.floor)
+        self.incumbent.placement = placement
+        self.incumbent.objective = self._objective(placement)
         terms = evaluate(self.problem, self.cand, placement)
         objective = terms.total(self.problem.weights)
         # A bound in the search's own weights bounds the reported objective only when both
@@ -364,26 +417,83 @@ class Engine:
     # -- phases ---------------------------------------------------------------------------
 
     def _relaxation(self) -> None:
-        """The time-indexed LP: a proven bound, and LP-guided constructions that replace the
+        """The relaxations: proven bounds, and LP-guided constructions that replace the
         incumbent when better.
 
-        The LP starts with 60-minute slots on large problems (30-minute ones on smaller) and
-        is solved again with finer slots (down to the grain) while the share of the time
-        limit allows; the best bound is kept and the finest solved LP guides.  The guided
-        construction runs in both of its orders (by LP start, and by priority among the
-        requests the LP schedules) and then ``_GUIDED_TRIES`` - 1 more times, alternating the
-        orders, with each mean start moved by Gaussian noise of ``_GUIDED_NOISE_MINUTES`` (a
-        randomized rounding of the LP's order).  In deterministic mode only the first LP is
-        solved and its guide is used only from the LP optimum, so that a run the wall clock
-        cut short does not change the schedule (the stats say so).
+        First the mean-busy-time LP (:mod:`psr_sched.solver.relaxation`), on every size, at
+        the finest slots whose estimated size fits its budget (``_LP_COLUMNS_PER_S``
+        columns per second).  Then, where it pays, the time-indexed LP of
+        :mod:`psr_sched.solver.bound` with what is left of the LP share: on small problems
+        (it is tighter there) and on problems with a front desk (its check-in rows guide
+        the constructions around the desk, which the mean-busy-time LP does not see).
+        Each LP's guide runs the constructions of :meth:`_guided_constructions`.
         """
-        grain = self.cand.grain
-        first = 30 if len(self.cand.options) <= _LP_FINE_MAX_OPTIONS else 60
-        slots = [m for m in (60, 30, 15, 10, 5) if m <= first and m % grain == 0] or [grain]
         budget = min(
             self._time_left() * self.options.lp_share, self.clock.left() - _RESERVE_S - 0.1
         )
         self.lp_allotted_s = self.options.time_limit_s * self.options.lp_share
+        started = self.clock.elapsed()
+        options = len(self.cand.options)
+        time_indexed = options <= _LP_FINE_MAX_OPTIONS or (
+            self.problem.front_desk is not None and options <= _LP_MAX_OPTIONS
+        )
+        share = _MBT_SHARE_BEFORE_TIME_INDEXED if time_indexed else 1.0
+        slot = choose_slot_grains(self.cand, max(1, int(share * budget * _LP_COLUMNS_PER_S)))
+        lb = mean_busy_time(
+            self.problem, self.cand, slot_grains=slot, time_limit_s=max(0.05, budget)
+        )
+        self.stats["lp"] = lb.stats()
+        if lb.value is not None:
+            self.lp = _Bound(lb.value, f"mean-busy-time-{slot * self.cand.grain}min")
+            self.stats["lp_bound"] = lb.value
+        self.stats["lp_optimal"] = lb.optimal
+        if self.options.deterministic and not lb.optimal:
+            self.stats["deterministic_run_cut_by_wall_clock"] = True
+        else:
+            self._guided_constructions(lb)
+        left = min(budget - (self.clock.elapsed() - started), self.clock.left() - _RESERVE_S - 0.1)
+        if time_indexed and left > 0.2:
+            self._time_indexed_relaxation(left)
+
+    def _guided_constructions(self, guide: LpGuide) -> None:
+        """LP-guided constructions in both orders, then with noisy mean starts."""
+        grain = self.cand.grain
+        noise = _GUIDED_NOISE_MINUTES / grain
+        tries = []
+        for attempt in range(_GUIDED_TRIES + 1):
+            if attempt and self.clock.left() < _RESERVE_S + 0.5:
+                break
+            trial: LpGuide = guide
+            if attempt > 1:
+                moved = guide.start + self.rng.normal(0.0, noise, len(guide.start))
+                trial = _NoisyGuide(guide.placed, moved, guide.option_share)
+            order = "start" if attempt % 2 == 0 else "priority"
+            placement = guided(self.problem, self.cand, trial, self.core, order)
+            objective = self._objective(placement)
+            tries.append(objective)
+            if objective < self.incumbent.objective and (
+                not self.dominating
+                or _unscheduled_priority(self.problem, placement) <= self.unscheduled_cap
+            ):
+                self.incumbent.placement = placement
+                self.incumbent.objective = objective
+                self._progress("lp-guided", self.lp.value if self.lp else None)
+        self.guided_objectives.extend(tries)
+        self.stats["lp_guided_objectives"] = self.guided_objectives
+
+    def _time_indexed_relaxation(self, budget: float) -> None:
+        """On small problems, the time-indexed LP of :mod:`psr_sched.solver.bound` too:
+        non-preemptive in its starts, it is tighter than the mean-busy-time LP there and
+        guides better (S0: 158,163 against 155,418, guided 160,925 against 165,150).
+
+        It starts with 30-minute slots and is solved again with finer ones while
+        ``budget`` allows; the best bound is kept (when above the incumbent bound) and the
+        finest solved LP guides the constructions of :meth:`_guided_constructions`.  In
+        deterministic mode only the first LP is solved.
+        """
+        grain = self.cand.grain
+        first = 30 if len(self.cand.options) <= _LP_FINE_MAX_OPTIONS else 60
+        slots = [m for m in (60, 30, 15, 10, 5) if m <= first and m % grain == 0] or [grain]
         deadline = self.clock.elapsed() + budget
         best: LowerBound | None = None
         guide = None
@@ -409,39 +519,12 @@ class Engine:
                 guide = lb.guide if lb.guide is not None else guide
             if best is None or lb.value > best.value:
                 best = lb
-        self.lp = best
-        if best is None:
-            self.stats["lp"] = "no LP solved"
+        if best is not None and (self.lp is None or best.value > self.lp.value):
+            self.lp = best
+            self.stats["lp_bound"] = best.value
+        if guide is None or (self.options.deterministic and not guide.lp_optimal):
             return
-        self.stats["lp_bound"] = best.value
-        self.stats["lp_optimal"] = best.lp_optimal
-        if guide is None:
-            return
-        if self.options.deterministic and not guide.lp_optimal:
-            self.stats["deterministic_run_cut_by_wall_clock"] = True
-            return
-        noise = _GUIDED_NOISE_MINUTES / grain
-        tries = []
-        for attempt in range(_GUIDED_TRIES + 1):
-            if attempt and self.clock.left() < _RESERVE_S + 0.5:
-                break
-            trial = guide
-            if attempt > 1:
-                moved = guide.start + self.rng.normal(0.0, noise, len(guide.start))
-                trial = dataclasses.replace(guide, start=moved)
-            order = "start" if attempt % 2 == 0 else "priority"
-            placement = guided(self.problem, self.cand, trial, self.core, order)
-            objective = self._objective(placement)
-            tries.append(objective)
-            if objective < self.incumbent.objective and (
-                not self.dominating
-                or _unscheduled_priority(self.problem, placement)
-                <= _unscheduled_priority(self.problem, self.incumbent.placement)
-            ):
-                self.incumbent.placement = placement
-                self.incumbent.objective = objective
-                self._progress("lp-guided", best.value)
-        self.stats["lp_guided_objectives"] = tries
+        self._guided_constructions(guide)
 
     def _full_model(self) -> None:
         t_build = time.perf_counter()
@@ -449,14 +532,7 @@ class Engine:
         add_hint(sm, self.problem, self.cand, self.incumbent.placement)
         if self.dominating:
             # Never worse than the construction on the first-ranked term.
-            sm.model.add(
-                sm.terms["unscheduled_priority"]
-                <= sum(
-                    self.problem.requests[r].priority
-                    for r in range(len(self.problem.requests))
-                    if r not in self.incumbent.placement
-                )
-            )
+            sm.model.add(sm.terms["unscheduled_priority"] <= self.unscheduled_cap)
         sm.model.minimize(sm.weighted)
         self.stats["model_build_s"] = round(time.perf_counter() - t_build, 3)
         # Even on one clinic day (family S) the neighbourhood search after this share ends
