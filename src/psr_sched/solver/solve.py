@@ -48,8 +48,11 @@ _LP_REFINE_FACTOR = 4.0
 #: LP-guided constructions with noisy mean starts after the first, and the noise (minutes).
 _GUIDED_TRIES = 9
 _GUIDED_NOISE_MINUTES = 60.0
-#: Seconds kept back at the end to fill gaps, assign rooms and build the result.
+#: Seconds kept back at the end to fill gaps, pull visits earlier, assign rooms and build
+#: the result: this, or a tenth of a short time limit (a 1 s solve of a 3-day clinic needs
+#: milliseconds for it, and 0.5 s left it no time to search).
 _RESERVE_S = 0.5
+_RESERVE_SHARE = 0.1
 #: Time limit of one neighbourhood sub-solve, and providers per neighbourhood.  0.15 s
 #: rather than 0.3 s: twice the neighbourhoods in the same time.  Same solver seeds,
 #: back to back: S instances 0-2 at 10 s (seeds 0-5) better in 14 of 18 runs, and the
@@ -200,6 +203,9 @@ class Engine:
         self.problem = problem
         self.options = options
         self.clock = _Clock(options.time_limit_s)
+        self.reserve_s = min(_RESERVE_S, _RESERVE_SHARE * options.time_limit_s)
+        # Least time worth starting a phase with (LP, CP-SAT, a construction, a sub-solve).
+        self.margin_s = min(0.2, 0.05 * options.time_limit_s)
         self.rng = np.random.default_rng(options.seed)
         self.stats: dict[str, object] = {}
         self.status = SolveStatus.GREEDY
@@ -356,7 +362,7 @@ class Engine:
             self.options.lp
             and self.options.use_cpsat
             and self.problem.weights.mode == "weighted"
-            and self.clock.left() > _RESERVE_S + 0.2
+            and self.clock.left() > self.reserve_s + self.margin_s
         ):
             if len(self.cand.options) <= _LP_MAX_OPTIONS:
                 self._relaxation()
@@ -364,7 +370,7 @@ class Engine:
                 self.stats["lp"] = f"skipped: more than {_LP_MAX_OPTIONS:,} options"
         if self._gap_reached():
             self.stats["stopped_at_relative_gap"] = True
-        elif self.options.use_cpsat and self.clock.left() > _RESERVE_S + 0.2:
+        elif self.options.use_cpsat and self.clock.left() > self.reserve_s + self.margin_s:
             if len(self.cand.options) <= _FULL_MODEL_MAX_OPTIONS:
                 self._full_model()
             else:
@@ -375,7 +381,7 @@ class Engine:
             fill(self.problem, self.cand, self.incumbent.placement), self.incumbent.placement
         )
         if self.options.use_cpsat:
-            polish_s = max(0.05, min(_POLISH_S, self.clock.left() - 0.1))
+            polish_s = max(0.01, min(_POLISH_S, self.reserve_s / 2, self.clock.left() - 0.02))
             polished = pull_earlier(
                 self.problem, self.cand, placement, self.weights, time_limit_s=polish_s
             )
@@ -429,7 +435,7 @@ class Engine:
         Each LP's guide runs the constructions of :meth:`_guided_constructions`.
         """
         budget = min(
-            self._time_left() * self.options.lp_share, self.clock.left() - _RESERVE_S - 0.1
+            self._time_left() * self.options.lp_share, self.clock.left() - self.reserve_s - 0.1
         )
         self.lp_allotted_s = self.options.time_limit_s * self.options.lp_share
         started = self.clock.elapsed()
@@ -451,7 +457,9 @@ class Engine:
             self.stats["deterministic_run_cut_by_wall_clock"] = True
         else:
             self._guided_constructions(lb)
-        left = min(budget - (self.clock.elapsed() - started), self.clock.left() - _RESERVE_S - 0.1)
+        left = min(
+            budget - (self.clock.elapsed() - started), self.clock.left() - self.reserve_s - 0.1
+        )
         if time_indexed and left > 0.2:
             self._time_indexed_relaxation(left)
 
@@ -461,7 +469,7 @@ class Engine:
         noise = _GUIDED_NOISE_MINUTES / grain
         tries = []
         for attempt in range(_GUIDED_TRIES + 1):
-            if attempt and self.clock.left() < _RESERVE_S + 0.5:
+            if attempt and self.clock.left() < self.reserve_s + self.margin_s:
                 break
             trial: LpGuide = guide
             if attempt > 1:
@@ -538,12 +546,12 @@ class Engine:
         # Even on one clinic day (family S) the neighbourhood search after this share ends
         # 1-2 % lower than the full model given the whole limit.
         share = _FULL_MODEL_SHARE if self.options.lns else 1.0
-        budget = max(0.1, (self._time_left() - _RESERVE_S) * share)
+        budget = max(0.1, (self._time_left() - self.reserve_s) * share)
         solver = _parameters(
             self.options,
             budget,
             large=len(self.cand.options) > 2000,
-            wall_cap_s=self.clock.left() - _RESERVE_S,
+            wall_cap_s=self.clock.left() - self.reserve_s,
         )
         recorder = _SolutionRecorder(self.clock, self.options, "cpsat", 0.0)
         status = solver.solve(sm.model, recorder)
@@ -599,7 +607,7 @@ class Engine:
             if self._gap_reached():
                 self.stats["stopped_at_relative_gap"] = True
                 break
-            if self.clock.left() <= _RESERVE_S + 0.2:
+            if self.clock.left() <= self.reserve_s + self.margin_s:
                 if self.options.deterministic:
                     self.stats["deterministic_run_cut_by_wall_clock"] = True
                 break
@@ -627,7 +635,7 @@ class Engine:
                 )
                 sm.model.add(sm.terms["unscheduled_priority"] <= unscheduled_now)
             sm.model.minimize(sm.weighted)
-            limit = min(self.clock.left() - _RESERVE_S, _LNS_STEP_S)
+            limit = min(self.clock.left() - self.reserve_s, _LNS_STEP_S)
             if limit <= 0.05:
                 if self.options.deterministic:
                     self.stats["deterministic_run_cut_by_wall_clock"] = True
@@ -637,7 +645,7 @@ class Engine:
                 _LNS_STEP_S if self.options.deterministic else limit,
                 large=True,
                 seed_offset=iterations,
-                wall_cap_s=self.clock.left() - _RESERVE_S,
+                wall_cap_s=self.clock.left() - self.reserve_s,
             )
             status = solver.solve(sm.model)
             deterministic_used += solver.deterministic_time
