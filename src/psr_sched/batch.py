@@ -12,12 +12,17 @@ executor.  This module never imports Dask itself.
 
 from __future__ import annotations
 
+import contextlib
+import multiprocessing
 import os
+import select
+import signal
 import sys
 import tempfile
+import threading
 import time
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import (
     FIRST_COMPLETED,
     CancelledError,
@@ -229,6 +234,119 @@ def _solve_one(problem_json: str, options: SolveOptions) -> _Payload:
     return result.model_dump_json(), None, time.perf_counter() - t0
 
 
+# -- the default pool's workers end with the batch -------------------------------------------
+
+#: ``PR_SET_PDEATHSIG`` of ``<linux/prctl.h>``.
+_PR_SET_PDEATHSIG = 1
+#: Seconds between a worker's looks at whether the batch's process is still there.
+_WATCH_POLL_S = 1.0
+#: Seconds terminated workers get to end before they are killed.
+_TERMINATE_GRACE_S = 5.0
+
+
+def _exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # the pid now belongs to another user's process
+        return False
+    return True
+
+
+def _creator_gone_test(creator_pid: int) -> Callable[[], bool]:
+    """A test of whether the process that started the pool (``creator_pid``) has ended."""
+    if sys.platform == "win32":  # a parent id never changes there; the parent's handle tells
+        parent = multiprocessing.parent_process()
+        return lambda: parent is not None and not parent.is_alive()
+    if os.getppid() == creator_pid:  # forked or spawned by it: an orphan gets a new parent
+        return lambda: os.getppid() != creator_pid
+    # A forkserver's child (or the creator is gone already).  The forkserver is no guide:
+    # its children hold its lifeline open, so it lives on as long as they do.
+    if sys.platform == "linux":
+        try:
+            pidfd = os.pidfd_open(creator_pid)  # readable once the process ended
+        except ProcessLookupError:
+            return lambda: True
+        except OSError:  # a kernel before 5.3
+            pass
+        else:
+            return lambda: bool(select.select([pidfd], [], [], 0)[0])
+    return lambda: not _exists(creator_pid)
+
+
+def _watch_creator(gone: Callable[[], bool]) -> None:
+    while not gone():
+        time.sleep(_WATCH_POLL_S)
+    os._exit(1)
+
+
+def _init_worker(creator_pid: int) -> None:
+    """Pool initializer: the worker ends with the batch's process, and leaves signals to it.
+
+    Without this, a worker whose batch is killed (even by SIGKILL) solves on until its
+    time limit.  On Linux the kernel kills the worker when the parent thread that started it
+    ends (``prctl(PR_SET_PDEATHSIG, SIGKILL)``), even inside CP-SAT's C++ code; that thread
+    is the one that called :func:`solve_many`, which it cannot leave while the pool lives.
+    Everywhere, a daemon thread looks every second whether the process that started the
+    pool is gone, and then ends the worker: through its parent id when that process is the
+    parent, through a pidfd (Linux) or ``kill(pid, 0)`` when a forkserver is.
+
+    Parameters
+    ----------
+    creator_pid : int
+        The process that started the pool.
+    """
+    # A Ctrl-C in a terminal reaches the whole process group: the parent stops the workers
+    # (CP-SAT would catch it and go on as if at its time limit).  SIGTERM, which the parent
+    # sends them, gets its default action back: a Python handler forked from the parent
+    # would only run once the solve is back in Python.
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if sys.platform == "linux":
+        import ctypes
+
+        with contextlib.suppress(OSError, AttributeError):  # no prctl: the thread still does
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    gone = _creator_gone_test(creator_pid)
+    if gone():  # it ended before the kernel was told to follow it
+        os._exit(1)
+    threading.Thread(target=_watch_creator, args=(gone,), name="batch-watch", daemon=True).start()
+
+
+def _terminate_workers(pool: ProcessPoolExecutor) -> None:
+    """Terminate the pool's processes now, and kill those still there after a grace."""
+    # Private, but before Python 3.14 (terminate_workers) there is no public way.
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for process in processes:
+        process.terminate()
+    deadline = time.monotonic() + _TERMINATE_GRACE_S
+    for process in processes:
+        process.join(max(0.0, deadline - time.monotonic()))
+        if process.is_alive():
+            process.kill()
+            process.join()
+
+
+@contextlib.contextmanager
+def _own_pool(processes: int) -> Iterator[ProcessPoolExecutor]:
+    """A process pool whose workers end with this process; shut down on leaving.
+
+    When an exception leaves the block (KeyboardInterrupt, SIGTERM made an exception, a
+    failing ``progress``) the workers are terminated first: shutting down alone would wait
+    for the running solves, each up to its time limit.
+    """
+    pool = ProcessPoolExecutor(processes, initializer=_init_worker, initargs=(os.getpid(),))
+    try:
+        yield pool
+    except BaseException:
+        _terminate_workers(pool)
+        raise
+    finally:
+        pool.shutdown(cancel_futures=True)
+
+
 # -- solve_many ----------------------------------------------------------------------------
 
 
@@ -291,7 +409,12 @@ def solve_many(
         threads; ``psr_sched`` must be installed on the Dask workers.  By default a process
         pool of :func:`default_processes` processes (``max(1, min(problems, cores //
         options.workers))``) is started and shut down again; a problem whose process
-        dies is retried alone once, so a crash only fails that problem.  The pool starts
+        dies is retried alone once, so a crash only fails that problem.  Its processes
+        never outlive the call: when an exception (KeyboardInterrupt included) leaves
+        ``solve_many`` they are terminated at once, not left to their time limit, and when
+        the calling process is killed they end by themselves within seconds (on Linux at
+        once, through ``PR_SET_PDEATHSIG``); they ignore SIGINT, leaving it to the caller.
+        A caller's executor is only asked to cancel what has not started.  The pool starts
         processes the platform's default way; where that is not by forking (macOS,
         Windows, Python 3.14), a script must call ``solve_many`` under
         ``if __name__ == "__main__":``.
@@ -398,9 +521,8 @@ def _run_own_pool(
     pending = deque(range(len(jobs)))
     lost: list[int] = []
     while pending:
-        pool = ProcessPoolExecutor(processes)
         in_flight: dict[Future[_Payload], int] = {}
-        try:
+        with _own_pool(processes) as pool:
             broken = False
             while (pending or in_flight) and not broken:
                 while pending and len(in_flight) < processes:
@@ -425,8 +547,6 @@ def _run_own_pool(
                         finish(i, None, _safe_error(exc))
                         continue
                     finish(i, payload)
-        finally:
-            pool.shutdown(cancel_futures=True)
         for future, i in in_flight.items():  # settled now: solved before the break, or lost
             failure = None if future.cancelled() else future.exception()
             if future.cancelled() or isinstance(failure, _BrokenExecutor):
@@ -436,7 +556,7 @@ def _run_own_pool(
             else:
                 finish(i, None, _safe_error(failure))
     for i in sorted(lost):
-        with ProcessPoolExecutor(1) as alone:
+        with _own_pool(1) as alone:
             try:
                 payload = alone.submit(_solve_one, jobs[i], options).result()
             except Exception as exc:

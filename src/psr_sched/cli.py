@@ -446,7 +446,72 @@ def _count(n: int, word: str) -> str:
 _DASK_CONNECT_TIMEOUT_S = 10
 
 
+class _Terminated(BaseException):
+    """SIGTERM arrived: raised like KeyboardInterrupt, so ``except Exception`` lets it by."""
+
+
+class _StopSignals:
+    """While entered, SIGINT and SIGTERM stop ``psr-sched batch``, except when held.
+
+    In the main thread SIGINT raises KeyboardInterrupt and SIGTERM :class:`_Terminated`, so
+    that :func:`psr_sched.solve_many` terminates its workers and nothing is written.  After
+    :meth:`hold` (the writing, once every solve ended) a signal waits for :meth:`release`,
+    so ``--out`` is either untouched or complete.  A signal ignored when the command started
+    (``nohup``, a background job) stays ignored; outside the main thread nothing changes.
+    """
+
+    def __init__(self) -> None:
+        self._held = False
+        self._pending: int | None = None
+        self._previous: dict[int, Any] = {}
+
+    def __enter__(self) -> _StopSignals:
+        import signal
+        import threading
+
+        if threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                if signal.getsignal(signum) not in (signal.SIG_IGN, None):
+                    self._previous[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        import signal
+
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
+
+    def _handle(self, signum: int, frame: object) -> None:
+        if self._held:
+            self._pending = self._pending or signum
+        else:
+            self._raise(signum)
+
+    @staticmethod
+    def _raise(signum: int) -> None:
+        import signal
+
+        if signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        raise _Terminated
+
+    def hold(self) -> None:
+        """Keep signals from now until :meth:`release`."""
+        self._held = True
+
+    def release(self) -> None:
+        """Stop keeping signals, and act on the first one kept."""
+        self._held = False
+        if self._pending is not None:
+            self._raise(self._pending)
+
+
 def _cmd_batch(args: argparse.Namespace) -> int:
+    with _StopSignals() as signals:
+        return _run_batch(args, signals)
+
+
+def _run_batch(args: argparse.Namespace, signals: _StopSignals) -> int:
     from psr_sched.batch import (
         batch_frame,
         check_folder_names,
@@ -518,10 +583,12 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         if client is not None:
             client.close()
     frame = batch_frame(items)
+    signals.hold()  # every solve ended: a signal now waits until --out is complete
     try:
         written = write_batch(out, items)
     except OSError as exc:
         raise _UserError(f"cannot write to {args.out}: {exc.strerror}") from None
+    signals.release()
     print(frame.drop(columns="error").to_string(index=False))
     failed = [item for item in items if not item.ok]
     for item in failed:
@@ -715,6 +782,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("psr-sched: interrupted", file=sys.stderr)
         return 130
+    except _Terminated:
+        print("psr-sched: terminated", file=sys.stderr)
+        return 143  # 128 + SIGTERM: the status a shell shows for a process SIGTERM ended
     except BrokenPipeError:  # output piped into a command that stopped reading
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK

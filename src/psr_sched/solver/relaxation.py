@@ -36,9 +36,12 @@ LP solver's tolerances, and also when its time limit stops it early.
 from __future__ import annotations
 
 import math
+import os
+import sys
 import time
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -549,7 +552,7 @@ def _solve(
     lp.a_matrix_.value_ = val[order]
     lp.a_matrix_.num_col_ = n_cols
     lp.a_matrix_.num_row_ = n_rows
-    h = highspy.Highs()  # type: ignore[no-untyped-call]
+    h = _quiet_highs(highspy)
     h.setOptionValue("output_flag", False)
     h.setOptionValue("time_limit", max(0.05, float(time_limit_s)))
     h.setOptionValue("threads", max(1, threads))
@@ -564,6 +567,22 @@ def _solve(
         x = np.zeros(n_cols)
     info = h.getInfo()
     return x, duals, float(info.objective_function_value), optimal
+
+
+def _quiet_highs(highspy: Any) -> Any:
+    """A HiGHS instance, without the banner it prints on standard output when created (a
+    batch's or a command's output must not carry it)."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "wb") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            try:
+                return highspy.Highs()
+            finally:
+                os.dup2(saved, 1)
+    finally:
+        os.close(saved)
 
 
 def _safe_bound(
