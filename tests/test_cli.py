@@ -73,7 +73,9 @@ def test_demo_collections_csv(demo_out: Path) -> None:
         "request_id",
         "expected_patient_amount",
         "prior_balance",
+        "verify_coverage",
     ]
+    assert set(collections["verify_coverage"]) == {"False"}  # the demo's answers all say
     schedule = pd.read_csv(demo_out / "schedule.csv", dtype=str)
     # One row per scheduled visit, with the visit's patient and local date.
     assert len(collections) == len(schedule)

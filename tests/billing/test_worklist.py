@@ -71,10 +71,10 @@ def test_rows_and_prior_balance_once_per_patient_and_day() -> None:
     assert list(frame.columns) == COLLECTION_COLUMNS
     rows = [tuple(str(v) for v in row) for row in frame.itertuples(index=False)]
     assert rows == [
-        ("2026-12-07", "A", "R1", "20.00", "45.10"),
-        ("2026-12-07", "A", "R2", "20.00", "0.00"),  # second visit that day: not again
-        ("2026-12-07", "B", "R3", "85.00", "-5.00"),  # self-pay; a credit on the account
-        ("2026-12-08", "A", "R4", "20.00", "45.10"),  # a new day: shown again
+        ("2026-12-07", "A", "R1", "20.00", "45.10", "False"),
+        ("2026-12-07", "A", "R2", "20.00", "0.00", "False"),  # second visit that day: not again
+        ("2026-12-07", "B", "R3", "85.00", "-5.00", "False"),  # self-pay; a credit
+        ("2026-12-08", "A", "R4", "20.00", "45.10", "False"),  # a new day: shown again
     ]
     assert isinstance(frame.loc[0, "date"], dt.date)
     assert isinstance(frame.loc[0, "prior_balance"], Decimal)
@@ -86,11 +86,11 @@ def test_csv_shows_exact_cents(tmp_path: Path) -> None:
     path = tmp_path / "collections.csv"
     worklist().to_csv(path, index=False)
     assert path.read_text().splitlines() == [
-        "date,patient_id,request_id,expected_patient_amount,prior_balance",
-        "2026-12-07,A,R1,20.00,45.10",
-        "2026-12-07,A,R2,20.00,0.00",
-        "2026-12-07,B,R3,85.00,-5.00",
-        "2026-12-08,A,R4,20.00,45.10",
+        "date,patient_id,request_id,expected_patient_amount,prior_balance,verify_coverage",
+        "2026-12-07,A,R1,20.00,45.10,False",
+        "2026-12-07,A,R2,20.00,0.00,False",
+        "2026-12-07,B,R3,85.00,-5.00,False",
+        "2026-12-08,A,R4,20.00,45.10,False",
     ]
 
 
@@ -115,3 +115,29 @@ def test_errors() -> None:
         collection_worklist(problem(), SCHEDULE, estimates, {"A": 12.5})  # type: ignore[dict-item]
     # The patient key stays out of the message; the entry's position names it.
     assert str(info.value).startswith("prior balance #1: a float is not accepted")
+
+
+def test_unknown_coverage_is_flagged_for_verification() -> None:
+    # A vendor's answer that cannot tell whether the coverage is in force: under the default
+    # intake policy A's visits are booked, and each is flagged on the worklist.
+    from psr_sched.intake import EligibilityStatus, eligibility_from_fhir
+    from psr_sched.intake.facts import IntakePolicy, apply_intake
+
+    data = Path(__file__).parent.parent / "data" / "intake" / "cer_vendor_unknown.json"
+    answer = eligibility_from_fhir(data, "A")
+    assert answer.status is EligibilityStatus.UNKNOWN
+    applied = apply_intake(problem(), eligibility=[answer])
+    estimates = estimate_schedule(applied, SCHEDULE, FEES, PLANS)
+    frame = collection_worklist(applied, SCHEDULE, estimates)
+    assert frame["verify_coverage"].dtype == bool
+    assert dict(zip(frame["request_id"], frame["verify_coverage"], strict=True)) == {
+        "R1": True,
+        "R2": True,
+        "R3": False,  # self-pay
+        "R4": True,
+    }
+    assert frame.to_csv(index=False).splitlines()[1] == "2026-12-07,A,R1,20.00,0.00,True"
+    blocked = apply_intake(
+        problem(), eligibility=[answer], policy=IntakePolicy(unknown_coverage="block")
+    )
+    assert not collection_worklist(blocked, SCHEDULE, estimates)["verify_coverage"].any()

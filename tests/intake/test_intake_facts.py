@@ -175,3 +175,52 @@ def test_balance_below_threshold_adds_nothing() -> None:
 def test_counselling_visit_type_must_exist() -> None:
     with pytest.raises(ProblemError, match="counseling_visit_type"):
         apply_intake(base([request("R1")]), balances={"pt-R1": Decimal("900")})
+
+
+def unknown_answer(pid: str, *, start: Any = None) -> EligibilityResult:
+    periods = () if start is None else (CoveragePeriod(start=start),)
+    return EligibilityResult(
+        patient_id=pid,
+        status=EligibilityStatus.UNKNOWN,
+        status_reason="insurance.0: no inforce, and no benefit of type Active Coverage or Inactive",
+        coverage_periods=periods,
+    )
+
+
+def test_unknown_coverage_is_booked_and_flagged_by_default() -> None:
+    problem = apply_intake(
+        base([request("R1", payer="BCBS"), request("R2", payer="BCBS")]),
+        eligibility=[unknown_answer("pt-R1"), answer("pt-R2")],
+    )
+    facts = {r.id: r.facts for r in problem.requests}
+    assert facts["R1"].coverage_unverified and facts["R1"].coverage_active_dates is None
+    assert not facts["R2"].coverage_unverified
+    result = solve_checked(problem)
+    assert {a.request_id for a in result.assignments} == {"R1", "R2"}
+
+
+def test_unknown_coverage_keeps_to_the_answers_periods() -> None:
+    problem = apply_intake(
+        base([request("R1", payer="BCBS")]), eligibility=[unknown_answer("pt-R1", start=date(1))]
+    )
+    assert problem.requests[0].facts.coverage_active_dates == (date(1),)
+    assert solve_checked(problem).assignments[0].start.date() == date(1)
+
+
+def test_unknown_coverage_blocked_by_policy() -> None:
+    problem = apply_intake(
+        base([request("R1", payer="BCBS")]),
+        eligibility=[unknown_answer("pt-R1")],
+        policy=IntakePolicy(unknown_coverage="block"),
+    )
+    assert not problem.requests[0].facts.coverage_unverified
+    assert reasons(solve_checked(problem)) == {"R1": ReasonCode.COVERAGE_INACTIVE}
+
+
+def test_rejected_coverage_still_blocks() -> None:
+    rejected = unknown_answer("pt-R1").model_copy(
+        update={"status": EligibilityStatus.REJECTED, "status_reason": None}
+    )
+    problem = apply_intake(base([request("R1", payer="BCBS")]), eligibility=[rejected])
+    assert not problem.requests[0].facts.coverage_unverified
+    assert reasons(solve_checked(problem)) == {"R1": ReasonCode.COVERAGE_INACTIVE}

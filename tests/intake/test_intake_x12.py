@@ -267,3 +267,68 @@ def test_member_without_trace() -> None:
     with pytest.raises(ProblemError, match="TRN02: no trace number"):
         read_271(text)
     assert eligibility_from_271(text, "P001").status is EligibilityStatus.ACTIVE
+
+
+UNMAPPED = DATA / "271_unmapped_eb01.x12"
+
+
+def test_unmapped_eb01_codes_keep_the_rest_and_say_which() -> None:
+    (result,) = read_271(UNMAPPED)
+    assert result.status is EligibilityStatus.ACTIVE and result.status_reason is None
+    assert result.plan == "PRAIRIE CHOICE PPO 2500"
+    office = result.benefit("98")
+    assert (office.copay, office.coinsurance) == (Decimal("30.00"), Decimal("0"))
+    assert (office.deductible, office.deductible_remaining) == (
+        Decimal("2500.00"),
+        Decimal("670.00"),
+    )
+    assert (office.oop_max, office.oop_remaining) == (Decimal("6000.00"), Decimal("3860.00"))
+    assert result.benefit("33").copay == Decimal("40.00")  # its F (Limitations) is not read
+    assert result.benefit("UC").copay == Decimal("75.00")
+    assert result.not_read == (
+        "271 segments 23, 50 (EB): EB01 D (Benefit Description)",
+        "271 segment 25 (EB): EB01 L (Primary Care Provider)",
+        "271 segment 42 (EB): EB01 F (Limitations)",
+        "271 segment 44 (EB): EB01 U (Contact Following Entity for Eligibility or Benefit "
+        "Information)",
+        "271 segment 52 (EB): EB01 P (Benefit Disclaimer)",
+    )
+    # The PCP of EB*L is not an in-network provider: EB*L says nothing about the network.
+    assert result.in_network_provider_ids == ()
+
+
+def test_fully_mapped_271_reads_whole() -> None:
+    for name in ("271_active.x12", "271_inactive.x12", "271_dependent.x12"):
+        for result in read_271(DATA / name):
+            assert (result.not_read, result.status_reason) == ((), None)
+
+
+def test_codes_not_in_the_eb01_list() -> None:
+    text = with_body([*PAYER, *MEMBER, "EB*1*IND*30", "EB*Z9*IND*30", "EB**IND*30", "EB*ZQX1*IND"])
+    (result,) = read_271(text)
+    assert result.status is EligibilityStatus.ACTIVE
+    assert result.not_read == (
+        "271 segment 12 (EB): EB01 Z9: not an EB01 code",
+        "271 segment 13 (EB): EB01: no code",
+        "271 segment 14 (EB): EB01: not a code",  # not code-like: not quoted
+    )
+
+
+def test_no_coverage_code_is_unknown_with_the_reason() -> None:
+    text = with_body([*PAYER, *MEMBER, "EB*B*IND*98***27*25****N*Y", "EB*D*IND*30"])
+    (result,) = read_271(text)
+    assert result.status is EligibilityStatus.UNKNOWN
+    assert result.status_reason == "no EB segment says Active Coverage or Inactive (EB01 1-8)"
+    assert result.benefit("98").copay == Decimal("25.00")
+    assert result.not_read == ("271 segment 12 (EB): EB01 D (Benefit Description)",)
+
+
+def test_wrong_trailer_count_is_refused_naming_the_segment() -> None:
+    # As relayed: a segment dropped on the way, SE01 left at the sender's count.
+    with pytest.raises(ProblemError, match=r"^271 segment 53 \(SE\): SE01: does not match the 51"):
+        read_271(DATA / "271_bad_trailer.x12")
+    text = UNMAPPED.read_text(encoding="utf-8")
+    with pytest.raises(ProblemError, match=r"\(GE\): GE01: does not match the 1 transaction"):
+        read_271(text.replace("GE*1*214", "GE*2*214"))
+    with pytest.raises(ProblemError, match=r"\(IEA\): IEA01: does not match the 1 functional"):
+        read_271(text.replace("IEA*1*", "IEA*3*"))

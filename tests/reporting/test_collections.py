@@ -18,10 +18,10 @@ MONDAY, TUESDAY = dt.date(2026, 12, 7), dt.date(2026, 12, 8)
 def worklist() -> pd.DataFrame:
     frame = pd.DataFrame(
         [
-            (MONDAY, "A", "R1", D("25.00"), D("120.50")),
-            (MONDAY, "A", "R2", D("0.10"), D("0.00")),
-            (MONDAY, "B", "R3", D("0.20"), D("-15.00")),
-            (TUESDAY, "A", "R4", D("40.00"), D("120.50")),
+            (MONDAY, "A", "R1", D("25.00"), D("120.50"), False),
+            (MONDAY, "A", "R2", D("0.10"), D("0.00"), False),
+            (MONDAY, "B", "R3", D("0.20"), D("-15.00"), True),
+            (TUESDAY, "A", "R4", D("40.00"), D("120.50"), False),
         ],
         columns=COLLECTION_COLUMNS,
     )

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from builders import at, desk, make_problem, provider, request, room, solve_checked, visit_type
-from psr_sched import SolveOptions
+from psr_sched import ProblemError, SolveOptions
 from psr_sched.cli import main, write_outputs
 
 TABLES = [
@@ -105,6 +105,32 @@ def test_collections_csv_adds_collections_by_day(solved: Path, tmp_path: Path) -
         "date,visits,patients,expected_patient_amount,prior_balance",
         "2026-12-07,2,2,25.10,10.10",
     ]
+
+
+def test_collections_verify_coverage_column(solved: Path, tmp_path: Path) -> None:
+    from psr_sched import load_problem
+    from psr_sched.reporting.report import read_schedule_dir
+
+    problem = load_problem(solved / "problem.json")
+    folder = tmp_path / "flags"
+    folder.mkdir()
+    (folder / "schedule.csv").write_bytes((solved / "schedule.csv").read_bytes())
+    header = "date,patient_id,request_id,expected_patient_amount,prior_balance"
+    (folder / "collections.csv").write_text(
+        f"{header},verify_coverage\n2026-12-07,pt-R0,R0,25.00,0.00,True\n"
+        "2026-12-07,pt-R1,R1,0.10,0.00,False\n"
+    )
+    worklist = read_schedule_dir(folder, problem).worklist
+    assert worklist is not None and list(worklist["verify_coverage"]) == [True, False]
+    # A file written before the column existed reads as all False.
+    (folder / "collections.csv").write_text(f"{header}\n2026-12-07,pt-R0,R0,25.00,0.00\n")
+    worklist = read_schedule_dir(folder, problem).worklist
+    assert worklist is not None and list(worklist["verify_coverage"]) == [False]
+    (folder / "collections.csv").write_text(
+        f"{header},verify_coverage\n2026-12-07,pt-R0,R0,25.00,0.00,maybe\n"
+    )
+    with pytest.raises(ProblemError, match="row 1 \\(line 2\\), column verify_coverage"):
+        read_schedule_dir(folder, problem)
 
 
 def bad_folder(tmp_path: Path, schedule: str) -> Path:

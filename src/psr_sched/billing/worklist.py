@@ -17,6 +17,13 @@ One row per scheduled visit, in order of day and start, with the columns of
     A patient who comes on two days has the balance on each day's first visit: each day's
     list stands alone, so totals over several days do count it once per day.  A negative
     balance is a credit on the account.
+``verify_coverage``
+    ``True`` when the payer's eligibility answer could not tell whether the coverage is in
+    force and the visit was booked anyway (``facts.coverage_unverified``, set by
+    :func:`~psr_sched.intake.facts.apply_intake` under the default ``unknown_coverage``
+    policy): verify the coverage before collecting, the expected amount assumes it.
+    ``False`` otherwise.  Written ``True``/``False`` in CSV; a ``collections.csv`` written
+    before this column existed reads as all ``False``.
 
 Amounts are ``Decimal`` objects with two decimal places in object columns: sums are exact,
 and ``frame.to_csv(path, index=False)`` writes exact cents (``560.00``) and ISO dates, as
@@ -44,6 +51,7 @@ COLLECTION_COLUMNS = [
     "request_id",
     "expected_patient_amount",
     "prior_balance",
+    "verify_coverage",
 ]
 
 
@@ -75,7 +83,7 @@ def collection_worklist(
     -------
     pandas.DataFrame
         Columns :data:`COLLECTION_COLUMNS`, one row per visit, ordered by date, start and
-        request id.
+        request id; ``verify_coverage`` comes from the problem's request facts.
 
     Raises
     ------
@@ -92,6 +100,7 @@ def collection_worklist(
             raise BillingError(f"request {estimate.request_id}: estimated more than once")
         by_request[estimate.request_id] = estimate
     balances = _balances(prior_balances or {})
+    unverified = {r.id for r in problem.requests if r.facts.coverage_unverified}
 
     assignments = schedule.assignments if isinstance(schedule, Result) else tuple(schedule)
     visits = sorted(
@@ -117,11 +126,13 @@ def collection_worklist(
                 "prior_balance": balances.get(assignment.patient_id, ZERO)
                 if first_of_day
                 else ZERO,
+                "verify_coverage": assignment.request_id in unverified,
             }
         )
     frame = pd.DataFrame(rows, columns=COLLECTION_COLUMNS)
     for column in ("date", "expected_patient_amount", "prior_balance"):
         frame[column] = frame[column].astype(object)
+    frame["verify_coverage"] = frame["verify_coverage"].astype(bool)
     return frame
 
 

@@ -117,11 +117,16 @@ class RequestFacts(DomainModel):
         A prior authorization is pending and expected at this moment: no visit before it.
     extra_check_in_minutes : int
         Extra front-desk minutes for incomplete intake (missing card image, consent, ...).
+    coverage_unverified : bool
+        The payer's answer could not tell whether the coverage is in force (UNKNOWN) and the
+        intake policy booked the visit anyway: the collection worklist flags it
+        (``verify_coverage``).  Constrains nothing.
     """
 
     coverage_active_dates: tuple[dt.date, ...] | None = None
     authorization_expected: Moment | None = None
     extra_check_in_minutes: int = Field(default=0, ge=0, le=120)
+    coverage_unverified: bool = False
 
 
 class AppointmentRequest(DomainModel):

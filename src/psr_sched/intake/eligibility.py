@@ -8,7 +8,8 @@ dates and member ids of the response are not kept.
 Service types are X12 service type codes (``"30"`` health benefit plan coverage, ``"98"``
 professional physician visit - office, ``"MH"`` mental health, ...).  FHIR's benefit category
 code system (``ex-benefitcategory``) uses the same codes.  Visit types map to service types
-through :data:`DEFAULT_SERVICE_TYPES` or a mapping of your own.
+through :data:`DEFAULT_SERVICE_TYPES` or a mapping of your own.  The code tables both readers
+share (EB01 benefit codes, service type names) are in :mod:`psr_sched.intake.codes`.
 """
 
 from __future__ import annotations
@@ -87,7 +88,7 @@ class EligibilityStatus(StrEnum):
     ACTIVE = "ACTIVE"
     INACTIVE = "INACTIVE"
     REJECTED = "REJECTED"  # the request was rejected (X12 AAA, FHIR error)
-    UNKNOWN = "UNKNOWN"  # no status in the response
+    UNKNOWN = "UNKNOWN"  # the response does not say (EligibilityResult.status_reason says why)
 
 
 class CoveragePeriod(DomainModel):
@@ -217,6 +218,9 @@ class EligibilityResult(DomainModel):
         Payer network identifier.
     status : EligibilityStatus
         ACTIVE, INACTIVE, REJECTED or UNKNOWN, as of ``as_of``.
+    status_reason : str or None
+        Why the status is UNKNOWN: what the response lacks (no ``inforce``, no Active
+        Coverage benefit, ...); ``None`` for the other statuses.
     as_of : date or None
         The date the payer answered for (date of service asked, else the response date).
     coverage_periods : tuple of CoveragePeriod
@@ -229,6 +233,11 @@ class EligibilityResult(DomainModel):
         Reasons the payer gave for not answering (all or part).
     pending_authorizations : dict of str to date
         Service type → expected date of a requested authorization (the clinic's record).
+    not_read : tuple of str
+        What the reader could not read and left out, one ``"<element>: <why>"`` each, in
+        response order: malformed elements the answer does not need, benefit codes and
+        service names the readers do not map (:mod:`psr_sched.intake.codes`).  Elements are
+        named, never their values.  Empty when the whole response was read.
     """
 
     patient_id: Identifier
@@ -237,12 +246,14 @@ class EligibilityResult(DomainModel):
     plan: str | None = None
     network: str | None = None
     status: EligibilityStatus
+    status_reason: str | None = None
     as_of: dt.date | None = None
     coverage_periods: tuple[CoveragePeriod, ...] = ()
     in_network_provider_ids: tuple[str, ...] = ()
     benefits: tuple[Benefit, ...] = ()
     rejections: tuple[Rejection, ...] = ()
     pending_authorizations: dict[str, dt.date] = Field(default_factory=dict)
+    not_read: tuple[str, ...] = ()
 
     # Canonical order, so that equal content read from X12 and from FHIR compares equal.
     @field_validator("coverage_periods", mode="after")

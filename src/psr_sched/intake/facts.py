@@ -5,7 +5,12 @@ scheduler understands (``RequestFacts``, payer-network policy, linked counsellin
 and returns a validated variant of the problem.  The solver never imports this module.
 
 - Coverage inactive on every date of a request's window → the request ends unscheduled
-  with ``COVERAGE_INACTIVE`` (self-pay requests, ``payer`` ``None``, are exempt).
+  with ``COVERAGE_INACTIVE`` (self-pay requests, ``payer`` ``None``, are exempt).  An
+  answer that is not ACTIVE counts as inactive, except UNKNOWN (the payer's answer does not
+  say, see ``EligibilityResult.status_reason``), which ``unknown_coverage`` decides: booked
+  as if covered (within the answer's coverage periods, if it has any) and flagged for
+  verification on the collection worklist (``"schedule"``, the default), or treated as
+  inactive (``"block"``).
 - Prior authorization required and not on file → no visit before its expected date; with no
   expected date, none in the window (``AUTH_PENDING``).
 - Incomplete intake → extra front-desk minutes (:func:`extra_check_in_minutes`).
@@ -32,7 +37,7 @@ from psr_sched.intake.completeness import (
     extra_check_in_minutes,
     intake_tasks,
 )
-from psr_sched.intake.eligibility import EligibilityResult
+from psr_sched.intake.eligibility import EligibilityResult, EligibilityStatus
 from psr_sched.intake.patients import Patient
 from psr_sched.problem import Problem
 
@@ -55,6 +60,11 @@ class IntakePolicy(DomainModel):
         The counselling may fall this many days before the visit, or on its date.
     check_in : CheckInPolicy
         Minutes per intake task.
+    unknown_coverage : {"schedule", "block"}
+        What an UNKNOWN eligibility answer does to its patient's requests: ``"schedule"``
+        (default) books them as if covered and sets ``facts.coverage_unverified``, so the
+        collection worklist flags each visit for verification (``verify_coverage``);
+        ``"block"`` treats the coverage as inactive (``COVERAGE_INACTIVE``).
     """
 
     network: Literal["hard", "soft"] = "hard"
@@ -63,6 +73,7 @@ class IntakePolicy(DomainModel):
     counseling_visit_type: str = "FINCOUNSEL"
     counseling_days_before: int = Field(default=7, ge=0)
     check_in: CheckInPolicy = DEFAULT_CHECK_IN_POLICY
+    unknown_coverage: Literal["schedule", "block"] = "schedule"
 
 
 def apply_intake(
@@ -132,7 +143,18 @@ def _with_facts(
     answer = answers.get(request.patient_id)
     facts: dict[str, object] = request.facts.model_dump()
     if request.payer is not None and answer is not None:
-        facts["coverage_active_dates"] = tuple(d for d in horizon.dates if answer.is_active(d))
+        unknown = answer.status is EligibilityStatus.UNKNOWN
+        if unknown and policy.unknown_coverage == "schedule":
+            periods = answer.coverage_periods
+            facts["coverage_active_dates"] = (
+                tuple(d for d in horizon.dates if any(p.contains(d) for p in periods))
+                if periods
+                else None
+            )
+            facts["coverage_unverified"] = True
+        else:
+            facts["coverage_active_dates"] = tuple(d for d in horizon.dates if answer.is_active(d))
+            facts["coverage_unverified"] = False
         auth = answer.prior_auth(request.visit_type)
         if auth.required and request.id not in approved:
             if auth.expected_date is not None:

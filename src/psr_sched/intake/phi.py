@@ -26,7 +26,7 @@ from pydantic import (
     SerializerFunctionWrapHandler,
     ValidationError,
 )
-from pydantic_core import core_schema
+from pydantic_core import ErrorDetails, core_schema
 
 T = TypeVar("T")
 
@@ -117,14 +117,28 @@ def describe_errors(exc: ValidationError, record: str) -> list[str]:
     pydantic's messages seldom contain the input; when one does (a validator somewhere
     quoting its value), the line falls back to the error type.
     """
-    lines = []
-    for error in exc.errors(include_url=False, include_context=False):
-        field = ".".join(_safe_loc_part(part, error["type"]) for part in error["loc"])
-        message = error["msg"].removeprefix("Value error, ")
-        if _echoes(message, error.get("input")):
-            message = f"invalid value ({error['type']})"
-        lines.append(f"{record}: {field}: {message}" if field else f"{record}: {message}")
-    return lines
+    return [
+        describe_error(error, record)
+        for error in exc.errors(include_url=False, include_context=False)
+    ]
+
+
+def describe_error(error: ErrorDetails, record: str) -> str:
+    """One error of :meth:`ValidationError.errors` as :func:`describe_errors` words it."""
+    field = error_location(error)
+    message = error["msg"].removeprefix("Value error, ")
+    if _echoes(message, error.get("input")):
+        message = f"invalid value ({error['type']})"
+    return f"{record}: {field}: {message}" if field else f"{record}: {message}"
+
+
+def error_location(error: ErrorDetails) -> str:
+    """The dotted location of an error (``"insurance.0.inforce"``), safe to show.
+
+    An unknown key (``extra_forbidden``) is the sender's text, so one that is not a plain
+    name shows as ``<unknown field>``.
+    """
+    return ".".join(_safe_loc_part(part, error["type"]) for part in error["loc"])
 
 
 def _safe_loc_part(part: str | int, error_type: str) -> str:
@@ -147,4 +161,12 @@ def _echoes(message: str, value: Any) -> bool:
     return len(text) >= 3 and text in message
 
 
-__all__ = ["MASK", "PHI", "REVEAL_PHI", "describe_errors", "reveal"]
+__all__ = [
+    "MASK",
+    "PHI",
+    "REVEAL_PHI",
+    "describe_error",
+    "describe_errors",
+    "error_location",
+    "reveal",
+]

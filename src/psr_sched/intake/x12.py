@@ -20,12 +20,15 @@ What is read
   REF*18: plan (REF03 name, else REF02); REF*N6: network (REF02).
   DTP: 356/357/307 eligibility, else 346/347/291 plan dates give the coverage period;
   472 the service date (``as_of``).  D8 and RD8 formats.
-* EB (loop 2110): EB01 1-5 active, 6-8 inactive; A coinsurance (EB08), B copay (EB07),
-  C deductible, G out of pocket (EB07, with EB06 29/33 remaining, 24 used so far, any
-  other the total); EB02 IND/EMP/SPO individual, FAM and other tiers family; EB03 service
-  types (repeated; none means ``30``); EB05 plan name; EB11 authorization required
-  (Y/N); EB12 in network (Y in, N out, W/U/none unspecified).  EB08 above 1 is read as a
-  percentage (some payers send 20 for 20 %).  An EB with a procedure (EB13) is skipped.
+* EB (loop 2110), by the EB01 table of :mod:`psr_sched.intake.codes`: 1-5 active, 6-8
+  inactive (none of them: UNKNOWN, and ``status_reason`` says so); A coinsurance (EB08),
+  B copay (EB07), C deductible, G out of pocket (EB07, with EB06 29/33 remaining, 24 used
+  so far, any other the total); other codes are passed over and listed, with their
+  segments, in ``not_read``.  EB02 IND/EMP/SPO individual, FAM and other tiers family;
+  EB03 service types (repeated; none means ``30``); EB05 plan name; EB11 authorization
+  required (Y/N); EB12 in network (Y in, N out, W/U/none unspecified).  EB08 above 1 is
+  read as a percentage (some payers send 20 for 20 %).  An EB with a procedure (EB13) is
+  skipped.
 * In loop 2110: MSG (a "prior authorization required" text sets the authorization flag
   when EB11 does not), DTP (coverage dates when the member loop has none), AAA, and LS/LE
   loop 2120 where NM1 with NM108 ``XX`` names a provider NPI, in network when EB12 is Y.
@@ -52,6 +55,7 @@ from typing import Literal, TypeVar
 from pydantic import ValidationError
 
 from psr_sched.errors import ProblemError
+from psr_sched.intake.codes import EB01_CODES
 from psr_sched.intake.eligibility import (
     PLAN_SERVICE_TYPE,
     BenefitTable,
@@ -71,8 +75,9 @@ T = TypeVar("T")
 _Level = Literal["payer", "receiver", "subscriber", "dependent", "benefit"]
 
 _ISA_LENGTH = 106
-_ACTIVE = frozenset("12345")
-_INACTIVE = frozenset("678")
+_ACTIVE = frozenset(code for code, entry in EB01_CODES.items() if entry.reads == "active")
+_INACTIVE = frozenset(code for code, entry in EB01_CODES.items() if entry.reads == "inactive")
+_EB01_CODE = re.compile(r"^[0-9A-Z]{1,2}$")
 _REMAINING = frozenset({"29", "33"})  # remaining, lifetime remaining
 _USED = frozenset({"24"})  # year to date
 _INDIVIDUAL = frozenset({"IND", "EMP", "SPO"})
@@ -310,11 +315,13 @@ class _Member:
     plan: str | None
     network: str | None
     status: EligibilityStatus
+    status_reason: str | None
     as_of: dt.date | None
     periods: tuple[CoveragePeriod, ...]
     providers: set[str]
     table: BenefitTable
     rejections: list[Rejection]
+    not_read: tuple[str, ...]
 
     def result(self, patient_id: str) -> EligibilityResult:
         try:
@@ -325,11 +332,13 @@ class _Member:
                 plan=self.plan,
                 network=self.network,
                 status=self.status,
+                status_reason=self.status_reason,
                 as_of=self.as_of,
                 coverage_periods=self.periods,
                 in_network_provider_ids=tuple(self.providers),
                 benefits=self.table.build(),
                 rejections=tuple(self.rejections),
+                not_read=self.not_read,
             )
         except ValidationError as exc:
             raise ProblemError(
@@ -495,6 +504,7 @@ def _member(loop: _Loop, loops: Mapping[str, _Loop], header: _Header) -> _Member
     for group in benefit_groups:
         rejections.extend(_rejections(group[1:], "benefit"))
         _read_benefit(group, table, providers)
+    status, reason = _status(benefit_groups, member_rejected)
 
     return _Member(
         number=loop.hl.number,
@@ -503,13 +513,42 @@ def _member(loop: _Loop, loops: Mapping[str, _Loop], header: _Header) -> _Member
         payer_name=header.payer_name,
         plan=_plan(benefit_groups) or _first(own, lambda segments: _ref(segments, "18")),
         network=_first(own, lambda segments: _ref(segments, "N6", name=False)),
-        status=_status(benefit_groups, member_rejected),
+        status=status,
+        status_reason=reason,
         as_of=_first(own, _service_date) or header.as_of,
         periods=_first(own, _periods) or _benefit_periods(benefit_groups),
         providers=providers,
         table=table,
         rejections=rejections,
+        not_read=_not_read(benefit_groups),
     )
+
+
+def _not_read(groups: list[list[Segment]]) -> tuple[str, ...]:
+    """The EB01 codes the readers do not map, once each with the segments that use them."""
+    unread: dict[str, list[int]] = {}
+    for group in groups:
+        eb = group[0]
+        code = eb.element(1)
+        entry = EB01_CODES.get(code)
+        if entry is not None and entry.reads is not None:
+            continue
+        if entry is not None:
+            what = f"EB01 {code} ({entry.name})"
+        elif not code:
+            what = "EB01: no code"
+        elif _EB01_CODE.match(code):
+            what = f"EB01 {code}: not an EB01 code"
+        else:  # the sender's text, not a code: not quoted
+            what = "EB01: not a code"
+        unread.setdefault(what, []).append(eb.number)
+    entries = []
+    for what, numbers in unread.items():
+        plural = "s" if len(numbers) > 1 else ""
+        where = f"271 segment{plural} {', '.join(map(str, numbers))} (EB)"
+        entries.append(f"{where}: {what}")
+        logger.info("%s: %s; not read", where, what)
+    return tuple(entries)
 
 
 def _member_segments(loop: _Loop) -> list[Segment]:
@@ -559,17 +598,18 @@ def _plan(groups: list[list[Segment]]) -> str | None:
     return None
 
 
-def _status(groups: list[list[Segment]], rejected: bool) -> EligibilityStatus:
+def _status(groups: list[list[Segment]], rejected: bool) -> tuple[EligibilityStatus, str | None]:
+    """The member's status, and why it is UNKNOWN when it is."""
     if rejected:
-        return EligibilityStatus.REJECTED
+        return EligibilityStatus.REJECTED, None
     codes = [g[0].element(1) for g in groups]
     plan_codes = [g[0].element(1) for g in groups if PLAN_SERVICE_TYPE in _service_types(g[0])]
     for candidates in (plan_codes, codes):
         if any(code in _ACTIVE for code in candidates):
-            return EligibilityStatus.ACTIVE
+            return EligibilityStatus.ACTIVE, None
         if any(code in _INACTIVE for code in candidates):
-            return EligibilityStatus.INACTIVE
-    return EligibilityStatus.UNKNOWN
+            return EligibilityStatus.INACTIVE, None
+    return EligibilityStatus.UNKNOWN, "no EB segment says Active Coverage or Inactive (EB01 1-8)"
 
 
 def _service_types(eb: Segment) -> list[str]:
@@ -649,25 +689,27 @@ def _read_benefit(group: list[Segment], table: BenefitTable, providers: set[str]
     auth = _authorization(eb, group[1:])
     if network == "in":
         providers.update(_npis(group[1:]))
+    entry = EB01_CODES.get(code)
+    kind = entry.reads if entry is not None else None
     for service_type in _service_types(eb):
         if len(service_type) > 3:
             raise ProblemError(f"{eb.where(3)}: not a service type code")
         builder = table.get(service_type, network, unit)
         builder.set("prior_auth_required", auth)
         period = eb.element(6)
-        if code == "B":
+        if kind == "copay":
             builder.set("copay", _amount(eb, 7))
-        elif code == "A":
+        elif kind == "coinsurance":
             builder.set("coinsurance", _percent(eb))
-        elif code in ("C", "G"):
+        elif kind in ("deductible", "oop"):
             amount = _amount(eb, 7)
             total, remaining = ("deductible", "deductible_remaining")
-            if code == "G":
+            if kind == "oop":
                 total, remaining = ("oop_max", "oop_remaining")
             if period in _REMAINING:
                 builder.set(remaining, amount)
             elif period in _USED:
-                if code == "C":
+                if kind == "deductible":
                     builder.deductible_used = builder.deductible_used or amount
                 else:
                     builder.oop_used = builder.oop_used or amount

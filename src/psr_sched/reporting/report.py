@@ -76,7 +76,8 @@ class ScheduleFolder:
         ``unscheduled.csv`` (``request_id``, ``reason``, ``message``), if present.
     worklist : pandas.DataFrame or None
         ``collections.csv`` (the collection worklist of ``psr-sched demo``) with dates as
-        ``datetime.date`` and amounts as ``Decimal``, if present.
+        ``datetime.date``, amounts as ``Decimal`` and ``verify_coverage`` as ``bool`` (all
+        ``False`` for a file written before that column), if present.
     """
 
     schedule: pd.DataFrame
@@ -84,10 +85,19 @@ class ScheduleFolder:
     worklist: pd.DataFrame | None = None
 
 
+# Added after the first release: a collections.csv without it is read as all False.
+_OPTIONAL_WORKLIST_COLUMNS = ("verify_coverage",)
+_FLAGS = {"true": True, "false": False}
+
+
 def _read_worklist(path: Path) -> pd.DataFrame:
-    frame = read_csv_strings(path, COLLECTION_COLUMNS)
+    required = [c for c in COLLECTION_COLUMNS if c not in _OPTIONAL_WORKLIST_COLUMNS]
+    frame = read_csv_strings(path, required)
+    if "verify_coverage" not in frame.columns:
+        frame["verify_coverage"] = "False"
     days: list[dt.date] = []
     amounts: dict[str, list[object]] = {"expected_patient_amount": [], "prior_balance": []}
+    flags: list[bool] = []
     for i, record in enumerate(frame.to_dict("records")):
         where = f"{path.name}: row {i + 1} (line {i + 2})"
         try:
@@ -99,9 +109,14 @@ def _read_worklist(path: Path) -> pd.DataFrame:
                 values.append(parse_money(str(record[column])))
             except ValueError as exc:
                 raise ProblemError(f"{where}, column {column}: {exc}") from None
+        flag = _FLAGS.get(str(record["verify_coverage"]).strip().lower())
+        if flag is None:
+            raise ProblemError(f"{where}, column verify_coverage: is not True or False")
+        flags.append(flag)
     frame["date"] = pd.Series(days, dtype=object)
     for column, values in amounts.items():
         frame[column] = pd.Series(values, dtype=object)
+    frame["verify_coverage"] = pd.Series(flags, dtype=bool)
     return frame[COLLECTION_COLUMNS]
 
 
