@@ -114,7 +114,6 @@ class MeanBusyTime:
         return {
             "bound": self.value,
             "optimal": self.optimal,
-            "slot_minutes": None,
             "slot_grains": self.slot_grains,
             "classes": self.classes,
             "columns": self.columns,
@@ -302,6 +301,8 @@ def mean_busy_time(
     keep = np.ones(len(order), dtype=bool)
     keep[1:] = column_key[order][1:] != column_key[order][:-1]
     chosen = order[keep]
+    # A column needs its provider bookable in its slot (locked visits may have taken it).
+    chosen = chosen[provider_cap[z_provider[chosen], z_slot[chosen]] > 0]
     z_class, z_provider, z_slot = z_class[chosen], z_provider[chosen], z_slot[chosen]
     z_first, z_duration, z_kind, z_network = (
         z_first[chosen],
@@ -310,15 +311,6 @@ def mean_busy_time(
         z_network[chosen],
     )
     pcap = provider_cap[z_provider, z_slot]
-    usable = pcap > 0
-    z_class, z_provider, z_slot = z_class[usable], z_provider[usable], z_slot[usable]
-    z_first, z_duration, z_kind, z_network = (
-        z_first[usable],
-        z_duration[usable],
-        z_kind[usable],
-        z_network[usable],
-    )
-    pcap = pcap[usable]
     n_z = len(z_class)
     demand = np.array([len(k.members) for k in classes], dtype=np.float64)
     priority = np.array([k.priority for k in classes], dtype=np.float64)
@@ -677,8 +669,8 @@ def _guide(
     o_hi = np.array([o.hi + o.duration - 1 for o in cand.options], dtype=np.int64) // slot_grains
     # Position in (pair, slot) order of the first column at or after (pair, lo), and after
     # (pair, hi): the prefix sums between them are the option's visits.
-    key_sorted = pair_sorted * (n_slots_of(z_slot) + 1) + slot_sorted
     width = n_slots_of(z_slot) + 1
+    key_sorted = pair_sorted * width + slot_sorted
     first = np.searchsorted(key_sorted, o_pair * width + o_lo, side="left")
     last = np.searchsorted(key_sorted, o_pair * width + np.minimum(o_hi, width - 1), side="right")
     demand = np.array([len(k.members) for k in classes] + [1], dtype=np.float64)
