@@ -1,8 +1,11 @@
-"""The benchmark instance families and the straightforward CP-SAT baseline of ``benchmarks/``.
+"""The benchmark instance families, the straightforward CP-SAT baseline and the comparison
+runner of ``benchmarks/``.
 
 The families must have the sizes the benchmark protocol promises and be reproducible from
 seeds; the baseline's schedules must keep every rule (``psr_sched.validate``) and, where it
-proves an optimum, agree with the engine's.  No timings here: those belong to the benchmarks.
+proves an optimum, agree with the engine's; the runner's first-available method must be the
+rule and validate, its instance bound must be the larger of its two LPs, and its targets must
+compare as documented.  No timings here: those belong to the benchmarks.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from builders import (
     at,
     check,
     desk,
+    hm,
     make_problem,
     pin,
     provider,
@@ -26,8 +30,12 @@ from builders import (
     solve_checked,
     visit_type,
 )
-from psr_sched import FollowUp, Problem, SameDaySequence, SolveStatus, validate
+from psr_sched import FollowUp, Problem, SameDaySequence, SolveStatus, Weights, validate
 from psr_sched.demo import demo_stats, generate_clinic
+from psr_sched.solver.candidates import build_candidates
+from psr_sched.solver.extract import evaluate
+from psr_sched.solver.greedy import first_available
+from psr_sched.solver.solve import earliest_start_bound
 
 # ``benchmarks`` is a package at the repository root, outside the installed distribution.
 ROOT = Path(__file__).resolve().parents[1]
@@ -224,6 +232,22 @@ def test_compare_arguments() -> None:
     assert compare.time_limit_for("L", args) == 5
     default = compare.parse_args([])
     assert default.family is None and not default.no_baseline
+    desk_free = compare.parse_args(
+        [
+            "--family",
+            "S0,M0,L0,M0-110,M0-130",
+            "--time-limits",
+            "S0=10,M0=60,L0=120,M0-110=60,M0-130=60",
+        ]
+    )
+    assert desk_free.family == ["S0", "M0", "L0", "M0-110", "M0-130"]
+    assert [compare.time_limit_for(name, desk_free) for name in desk_free.family] == [
+        10,
+        60,
+        120,
+        60,
+        60,
+    ]
     for bad in (["--family", "XXL"], ["--time-limits", "Q=3"], ["--time-limits", "S=0"]):
         with pytest.raises(SystemExit):
             compare.parse_args(bad)
@@ -284,3 +308,214 @@ def test_lp_ladder_adds_fine_slots_to_hour_long_slots_only() -> None:
         (10, 10),
         (5, 10),
     ]
+
+
+# -- the first-available method -----------------------------------------------------------
+
+
+def _tiny() -> Problem:
+    """One clinic day of 18 requests and 26 options, a locked pin among them."""
+    return generate_clinic(seed=1, providers=4, days=1)
+
+
+def test_first_available_result_is_the_rule_as_a_result() -> None:
+    problem = _tiny()
+    result = compare.first_available_result(problem)
+    check(problem, result)  # valid, terms recomputed, every request accounted for
+    cand = build_candidates(problem)
+    assert result.objective == evaluate(problem, cand, first_available(problem, cand)).total(
+        problem.weights
+    )
+    assert result.best_bound == earliest_start_bound(problem, cand) <= result.objective
+    assert result.stats["bound_source"] == "earliest-start"
+    assert result.time_to_first_s is not None and result.time_to_first_s <= result.wall_time_s
+    run = compare.measure(problem, result, "first_available", 0, compare.Bound(None, "none"))
+    assert run.valid, run.validation
+    assert run.bound == result.best_bound and run.bound_source == "first_available: earliest-start"
+
+
+def test_first_available_keeps_a_locked_pin_before_higher_priorities() -> None:
+    # Without a start the rule books the locked visit itself, before the priority order.
+    problem = make_problem(
+        requests=[request("HI", priority=5), request("LO")],
+        pinned=[pin("LO", at("08:00"))],
+    )
+    result = compare.first_available_result(problem)
+    check(problem, result)
+    starts = {a.request_id: hm(a.start) for a in result.assignments}
+    assert starts == {"LO": "08:00", "HI": "08:30"}
+
+
+def test_the_runner_measures_first_available_beside_greedy() -> None:
+    problem = _tiny()
+    args = compare.parse_args(
+        ["--time-limit", "1", "--repeats", "1", "--workers", "1", "--no-baseline", "--no-lp"]
+    )
+    instance = compare.run_instance(problem, "demo", "tiny", args)
+    assert instance.methods == ["greedy", "first_available", "engine"]
+    assert all(run.valid for run in instance.runs), [r.validation for r in instance.runs]
+    (floor,) = instance.of("first_available")
+    (engine,) = instance.of("engine")
+    assert engine.stats["first_available_objective"] == floor.objective
+    checks = {c.name: c for c in compare.targets(instance)}
+    assert checks["engine objective ≤ first-available objective"].passed
+    rows = {row[0]: row for row in compare.tables(instance).ratios[1]}
+    assert "engine/first_available (median ratio)" in rows
+    assert "first_available/greedy (median ratio)" in rows
+    objective = 1 + [c.header for c in compare.COLUMNS].index("objective")
+    assert rows["engine/first_available (median ratio)"][objective] == compare.fmt_ratio(
+        compare.ratio(engine.objective, floor.objective)
+    )
+    summary = {row[1]: row for row in compare.summary_rows([instance])}
+    header = compare.SUMMARY_HEADER
+    engine_row = summary["engine (median of 1)"]
+    assert engine_row[header.index("objective / first-available")] == compare.fmt_ratio(
+        compare.ratio(engine.objective, floor.objective)
+    )
+    _, md, code = compare.render([instance], args, {}, "python -m benchmarks.compare")
+    assert code == 0
+    assert "first-available rule" in md.splitlines()[0]
+    assert "PASS** engine objective ≤ first-available objective: 1/1 repeats" in md
+
+
+# -- the instance bound -------------------------------------------------------------------
+
+
+def test_instance_bound_is_the_larger_lp_and_lists_both() -> None:
+    problem = _tiny()
+    floor = compare.first_available_result(problem).objective
+    bound = compare.instance_bound(problem, 20.0)
+    mbt, ladder = bound.parts[compare.MBT_LP], bound.parts[compare.TIME_INDEXED_LP]
+    assert mbt.value is not None and ladder.value is not None
+    assert mbt.source.startswith("LP (mean-busy-time-") and ladder.source.startswith(
+        "LP (lp-time-indexed-"
+    )
+    assert bound.value == max(mbt.value, ladder.value) <= floor
+    assert bound.source == bound.parts[bound.winner].source
+    # With less than LP_MIN_LEFT_S left after the mean-busy-time LP, the ladder is not started.
+    short = compare.instance_bound(problem, compare.LP_MIN_LEFT_S / 2)
+    assert short.parts[compare.TIME_INDEXED_LP].value is None
+    assert short.parts[compare.TIME_INDEXED_LP].note.startswith("not started")
+    assert short.winner == compare.MBT_LP and short.value == mbt.value
+
+
+def test_instance_bound_shares_its_limit_and_breaks_ties_for_the_first(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    problem = _tiny()
+    limits: dict[str, float] = {}
+    values = {"mbt": 100, "ladder": 100}
+
+    def mbt(problem: Problem, cand: Any, time_limit_s: float) -> Any:
+        limits["mbt"] = time_limit_s
+        return compare.Bound(values["mbt"], "LP (mbt)")
+
+    def ladder(problem: Problem, time_limit_s: float, *args: Any, **kwargs: Any) -> Any:
+        limits["ladder"] = time_limit_s
+        assert args == (30, 0) and kwargs["cand"] is not None
+        return compare.Bound(values["ladder"], "LP (ladder)")
+
+    monkeypatch.setattr(compare, "mean_busy_time_bound", mbt)
+    monkeypatch.setattr(compare, "lp_bound", ladder)
+    tie = compare.instance_bound(problem, 10.0, slot_minutes=30)
+    assert limits["mbt"] == 10.0 and 9.0 < limits["ladder"] <= 10.0  # what is left
+    assert (tie.value, tie.source, tie.winner) == (100, "LP (mbt)", compare.MBT_LP)
+    values["ladder"] = 101
+    higher = compare.instance_bound(problem, 10.0, slot_minutes=30)
+    assert (higher.value, higher.winner) == (101, compare.TIME_INDEXED_LP)
+    row = compare.bound_rows(
+        [compare.Instance("demo", "tiny", problem.name, instances.size_of(problem), 1.0, higher)]
+    )[0]
+    assert row[1] == "100" and row[3] == "101" and row[5] == "101"
+    assert row[6] == f"{compare.TIME_INDEXED_LP}: LP (ladder)"
+    values["mbt"] = values["ladder"] = None  # type: ignore[assignment]
+    neither = compare.instance_bound(problem, 10.0, slot_minutes=30)
+    assert neither.value is None and neither.note.startswith("no LP bound")
+
+
+def test_mean_busy_time_bound_is_not_solved_in_lexicographic_mode() -> None:
+    problem = _tiny()
+    lexicographic = problem.replace(weights=Weights(mode="lexicographic"))
+    bound = compare.mean_busy_time_bound(lexicographic, build_candidates(lexicographic), 5.0)
+    assert bound.value is None and "lexicographic" in bound.note
+
+
+# -- targets ------------------------------------------------------------------------------
+
+
+def _run(method: str, repeat: int, objective: int, bound: int, unscheduled: int = 0) -> Any:
+    return compare.Run(
+        method=method,
+        repeat=repeat,
+        requests=10,
+        found=True,
+        scheduled=10,
+        unscheduled_priority=unscheduled,
+        access_wait=objective,
+        idle_gap=0,
+        objective=objective,
+        time_to_first_s=0.1,
+        wall_time_s=1.0,
+        bound=bound,
+        bound_source="LP (test)",
+        valid=True,
+        validation="ok",
+    )
+
+
+def _instance(family: str, limit: float, runs: list[Any], mode: str = "weighted") -> Any:
+    problem = _tiny()
+    return compare.Instance(
+        family,
+        family,
+        problem.name,
+        instances.size_of(problem),
+        limit,
+        compare.Bound(90, "LP (test)"),
+        runs,
+        mode,
+    )
+
+
+def test_gap_targets_take_the_median_of_repeats() -> None:
+    # Engine gaps 10 %, 12 %, 20 % to a bound of 90: the median meets M0-110's 15 %.
+    engine = [_run("engine", i, objective, 90) for i, objective in enumerate((100, 102, 113))]
+    greedy = [_run("greedy", i, 120, 90) for i in range(3)]
+    floor = [_run("first_available", i, 110, 90) for i in range(3)]
+    runs = [*greedy, *floor, *engine]
+    name = "M0-110: gap to the bound ≤ 15% within 60 s (median of repeats)"
+    met = {c.name: c for c in compare.targets(_instance("M0-110", 60, runs))}
+    assert met[name].passed and "median gap 11.76%" in met[name].detail
+    behind = met["engine objective ≤ first-available objective"]  # 113 > 110 in repeat 2
+    assert not behind.passed and behind.detail.startswith("2/3 repeats")
+    slow = {c.name: c for c in compare.targets(_instance("M0-110", 120, runs))}
+    assert not slow[name].passed and "above the target's 60 s" in slow[name].detail
+    assert not any(
+        "gap to the bound" in c.name for c in compare.targets(_instance("M0-130", 60, runs))
+    )
+    for family, gap in [("S0", 1), ("M0", 4), ("L0", 4), ("S", 1), ("M", 15), ("L", 20)]:
+        assert compare.GAP_TARGETS[family][0] == gap / 100
+
+
+def test_engine_against_first_available_is_lexicographic_in_lexicographic_mode() -> None:
+    # Fewer priority-weighted unscheduled at a higher objective: behind in weighted mode
+    # only.
+    runs = [
+        _run("greedy", 0, 300, 90, unscheduled=3),
+        _run("first_available", 0, 200, 90, unscheduled=2),
+        _run("engine", 0, 250, 90, unscheduled=1),
+    ]
+    target = "engine objective ≤ first-available objective"
+    weighted = {c.name: c for c in compare.targets(_instance("demo", 1, runs))}
+    assert not weighted[target].passed
+    lexicographic = {
+        c.name.split(" (")[0]: c
+        for c in compare.targets(_instance("demo", 1, runs, "lexicographic"))
+    }
+    assert lexicographic[target].passed
+    notes = compare.remarks(_instance("demo", 1, runs))
+    assert any(note.startswith("ENGINE WORSE THAN FIRST-AVAILABLE") for note in notes)
+    assert not any(
+        note.startswith("ENGINE WORSE THAN FIRST-AVAILABLE")
+        for note in compare.remarks(_instance("demo", 1, runs, "lexicographic"))
+    )
