@@ -16,6 +16,10 @@ L          a large clinic week: 60 providers, 45 rooms (36 exam, 9 procedure), a
 M-over     the clinic week of M generated at full load, then topped up with extra
            requests until demand is 110% of the providers' session minutes
 XL         a health system: 20 clinics of size M, each with its own seed and name
+S0, M0,    S, M and L (L0 at 85% load) without the front desk, the shape of most
+L0         clinics, scored on access only (:data:`ACCESS_WEIGHTS`)
+M0-110,    M0 at full load topped up to 110% and 130% of session minutes, as M-over
+M0-130
 =========  ==========================================================================
 
 S has no follow-ups (they need two days) and has same-day sequences only when its nurse
@@ -43,7 +47,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from psr_sched import AppointmentRequest, Problem
+from psr_sched import AppointmentRequest, Problem, Weights
 from psr_sched.demo import demo_stats, generate_clinic
 from psr_sched.solver.candidates import build_candidates
 
@@ -56,6 +60,19 @@ __all__ = [
     "overbook",
     "size_of",
 ]
+
+
+#: The objective of the families without a front desk (S0, M0, L0, M0-110, M0-130): access
+#: only, 10,000 per unit of priority left unscheduled plus priority-weighted wait minutes,
+#: no idle or preference term (moved pins still cost their ``move_cost``).  The relaxation's
+#: bound counts exactly these terms, so the gap to it is the search's and the bound's alone.
+ACCESS_WEIGHTS = Weights(
+    unscheduled=10_000,
+    access_wait=1,
+    idle_gap=0,
+    provider_preference_miss=0,
+    time_preference_miss=0,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +97,7 @@ class FamilySpec:
     demand: float | None = None  # requested / session minutes after topping up (M-over)
     start: dt.date = dt.date(2026, 12, 7)  # a Monday
     front_desk: bool = True  # False: the generated front desk is removed (S0, M0, L0, ...)
+    weights: Weights | None = None  # None: the generator's weights
 
 
 FAMILIES: dict[str, FamilySpec] = {
@@ -148,6 +166,7 @@ FAMILIES: dict[str, FamilySpec] = {
             target_requests=150,
             start=dt.date(2026, 12, 8),
             front_desk=False,
+            weights=ACCESS_WEIGHTS,
         ),
         FamilySpec(
             "M0",
@@ -161,6 +180,7 @@ FAMILIES: dict[str, FamilySpec] = {
             target_rooms=20,
             target_requests=1000,
             front_desk=False,
+            weights=ACCESS_WEIGHTS,
         ),
         FamilySpec(
             "L0",
@@ -174,6 +194,7 @@ FAMILIES: dict[str, FamilySpec] = {
             target_rooms=45,
             target_requests=2600,
             front_desk=False,
+            weights=ACCESS_WEIGHTS,
         ),
         FamilySpec(
             "M0-110",
@@ -188,6 +209,7 @@ FAMILIES: dict[str, FamilySpec] = {
             target_requests=1400,
             demand=1.10,
             front_desk=False,
+            weights=ACCESS_WEIGHTS,
         ),
         FamilySpec(
             "M0-130",
@@ -202,6 +224,7 @@ FAMILIES: dict[str, FamilySpec] = {
             target_requests=1650,
             demand=1.30,
             front_desk=False,
+            weights=ACCESS_WEIGHTS,
         ),
         FamilySpec(
             "XL",
@@ -281,6 +304,8 @@ def family(name: str, seed: int = 0) -> Family:
         )
         if not spec.front_desk:
             problem = problem.replace(front_desk=None)
+        if spec.weights is not None:
+            problem = problem.replace(weights=spec.weights)
         if spec.demand is not None:
             problem = overbook(problem, spec.demand, seed=clinic_seed)
         problems.append(problem)

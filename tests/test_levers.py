@@ -111,9 +111,9 @@ def test_lever_effects_are_reported(measured: tuple[Any, dict[str, Any]]) -> Non
     probing = instance.of("presolve-probing-on")[0]
     assert "CP-SAT solves" in probing.effect
     rounding = instance.of("randomized-rounding")[0].run
-    # One LP-guided construction per LP solved (the mean-busy-time LP, and on small
-    # problems the time-indexed LP too), no randomized retries.
-    assert len(rounding.stats.get("lp_guided_objectives", [])) <= 2
+    # One LP-guided construction and its dispatch per LP solved (the mean-busy-time LP,
+    # and on small problems the time-indexed LP too), no randomized retries.
+    assert len(rounding.stats.get("lp_guided_objectives", [])) <= 4
 
 
 @pytest.mark.parametrize("name", [n for n, lever in levers.LEVERS.items() if lever.patch])

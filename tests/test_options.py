@@ -126,7 +126,8 @@ def test_time_window_neighbourhood_frees_one_window_of_one_day(clinic: Problem) 
     placement = greedy(clinic, cand)
     engine.incumbent = engine_module._Incumbent(placement, 0)
     for _ in range(20):
-        free, cells, windowed = engine._choose_neighbourhood(2)
+        free, cells, windowed, label = engine._choose_neighbourhood(2)
+        assert label == "window"
         assert windowed
         (day,) = {d for _, d in cells}
         assert cells == {(b.provider, day) for b in cand.blocks if b.day == day}
@@ -197,7 +198,8 @@ def test_pull_neighbourhood_moves_waiting_requests_toward_an_earlier_gap(
         # The same draw as a neighbourhood: the pulled requests and every movable visit
         # starting in the window that day are free; nothing else placed is.
         engine.rng = np.random.default_rng(k)
-        free, cells2, windowed = engine._choose_neighbourhood(0)
+        free, cells2, windowed, label = engine._choose_neighbourhood(0)
+        assert label == "pull"
         assert windowed and cells2 == cells
         inside = {
             r

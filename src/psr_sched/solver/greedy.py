@@ -228,10 +228,11 @@ class GreedyBuilder:
         self.followups: list[list[tuple[int, FollowUp]]] = [[] for _ in range(n)]
         earliest = [opt.lo for opt in cand.options]
         self.by_start = [sorted(opts, key=earliest.__getitem__) for opts in cand.by_request]
+        self.all_by_start = self.by_start
         if guide is not None:
             share = guide.option_share
             self.by_start = [
-                [o for o in opts if share[o] > _GUIDE_SHARE] or opts for opts in self.by_start
+                [o for o in opts if share[o] > _GUIDE_SHARE] or opts for opts in self.all_by_start
             ]
         self.provider_ids = [provider.id for provider in problem.providers]
         self.preferred = [
@@ -276,7 +277,7 @@ class GreedyBuilder:
         LP-guided, ``"start"``: sequences by priority, then other linked requests, then the
         rest, each part by mean LP start (requests the LP leaves out last), then id;
         ``"priority"``: requests the LP schedules at least half first, each part by priority
-        (high first), then mean LP start, then id."""
+        (high first), same-day sequences first, then mean LP start, then id."""
         requests = self.problem.requests
         if self.front_desk_rule:
             return sorted(
@@ -291,7 +292,13 @@ class GreedyBuilder:
             mostly = (self.guide.placed >= 0.5).tolist()
             return sorted(
                 range(len(requests)),
-                key=lambda r: (not mostly[r], -requests[r].priority, start[r], requests[r].id),
+                key=lambda r: (
+                    not mostly[r],
+                    -requests[r].priority,
+                    not grouped[r],
+                    start[r],
+                    requests[r].id,
+                ),
             )
         if self.guide is not None:
             start = np.nan_to_num(self.guide.start, nan=np.inf).tolist()
@@ -376,6 +383,18 @@ class GreedyBuilder:
         self._place_group(root, group)
         if root in self.placement:
             self._place_preparations(group)
+        if root not in self.placement and self.by_start is not self.all_by_start:
+            # The LP sees no links: where its options cannot hold the group together, any
+            # option may.
+            members = [*group, *(h for m in group for h, _ in self.prepared_by[m])]
+            kept = {m: self.by_start[m] for m in members}
+            for m in members:
+                self.by_start[m] = self.all_by_start[m]
+            self._place_group(root, group)
+            if root in self.placement:
+                self._place_preparations(group)
+            for m, opts in kept.items():
+                self.by_start[m] = opts
 
     def _place_preparations(self, group: list[int]) -> None:
         """Place the visits that must come on or before the group's day; if one cannot,
@@ -447,6 +466,41 @@ class GreedyBuilder:
         """The earliest free (start, option) of ``r`` within [lo, hi] as things are booked
         now, by the same rule as the construction; ``None`` when nothing is free."""
         return next(self._feasible(r, lo, hi, None), None)
+
+    def sequence_roots(self) -> list[int]:
+        """Requests that start a same-day sequence (a group placed together)."""
+        return [
+            r
+            for r in range(len(self.problem.requests))
+            if self.sequence_children[r] and self.sequence_parent[r] is None
+        ]
+
+    def group(self, root: int) -> list[int]:
+        """The same-day sequence that ``root`` starts, ``root`` first."""
+        return self._group(root)
+
+    def earliest_group(self, root: int, before: int) -> list[tuple[int, int, int]] | None:
+        """Book the same-day sequence that ``root`` starts (none of it booked now) at its
+        earliest free place with the root starting before grain ``before``, by the rule of
+        the construction; return its (request, option, start) bookings, or ``None`` (and
+        book nothing) when it fits nowhere earlier."""
+        group = self._group(root)
+        days = set.intersection(
+            *({self.cand.options[o].day for o in self.cand.by_request[m]} for m in group)
+        )
+        child_starts: dict[tuple[int, int], list[int]] = {}
+        for t, o in self._all_starts(root, days):
+            if t >= before:
+                break  # days in order, starts in order within a day
+            if not self._children_may_fit(root, o, t, child_starts):
+                continue
+            booked = [(root, o, t)]
+            self.occ.book(root, o, t)
+            if self._place_children(root, o, t, booked):
+                return booked
+            for r, o2, t2 in reversed(booked):
+                self.occ.book(r, o2, t2, sign=-1)
+        return None
 
     def _all_starts(self, r: int, days: set[int]) -> Iterator[tuple[int, int]]:
         """Feasible (start, option) pairs of ``r`` on ``days``, in time order, at most

@@ -20,6 +20,7 @@ from psr_sched.solver.candidates import (
     search_weights,
     unscheduled_dominates,
 )
+from psr_sched.solver.dispatch import dispatch, dispatchable
 from psr_sched.solver.extract import assignments, evaluate, unscheduled_reasons
 from psr_sched.solver.greedy import (
     GreedyBuilder,
@@ -83,6 +84,10 @@ _DETERMINISTIC_UNITS_PER_S = 0.02
 _MBT_SHARE_BEFORE_TIME_INDEXED = 0.25
 #: Seconds at most for the last pass that pulls visits earlier (it needs milliseconds).
 _POLISH_S = 0.3
+#: Neighbourhood iterations between two pulls of the incumbent's visits earlier, and the
+#: longest such pull (seconds).
+_POLISH_EVERY = 25
+_POLISH_IN_SEARCH_S = 1.0
 #: Mean-busy-time LP: columns HiGHS solves per second, for choosing its slot length (M0
 #: at one-grain slots: 233k columns in 2.7 s; L: 589k in 13.4 s).
 _LP_COLUMNS_PER_S = 40_000
@@ -224,6 +229,7 @@ class Engine:
         self._sequence_children: dict[int, list[int]] = {}
         self._linked_from: dict[int, list[int]] = {}
         self._spans: list[dict[int, tuple[int, int]]] | None = None
+        self._dispatchable: set[int] | None = None
         for r, request in enumerate(problem.requests):
             for link in request.links:
                 parent = problem.request_index[link.request_id]
@@ -464,7 +470,11 @@ class Engine:
             self._time_indexed_relaxation(left)
 
     def _guided_constructions(self, guide: LpGuide) -> None:
-        """LP-guided constructions in both orders, then with noisy mean starts."""
+        """LP-guided constructions in both orders, then with noisy mean starts; each also
+        as a dispatch (:mod:`psr_sched.solver.dispatch`) around its linked, pinned and
+        locked visits."""
+        if self._dispatchable is None:
+            self._dispatchable = dispatchable(self.problem, self.cand)
         grain = self.cand.grain
         noise = _GUIDED_NOISE_MINUTES / grain
         tries = []
@@ -477,15 +487,18 @@ class Engine:
                 trial = _NoisyGuide(guide.placed, moved, guide.option_share)
             order = "start" if attempt % 2 == 0 else "priority"
             placement = guided(self.problem, self.cand, trial, self.core, order)
-            objective = self._objective(placement)
-            tries.append(objective)
-            if objective < self.incumbent.objective and (
-                not self.dominating
-                or _unscheduled_priority(self.problem, placement) <= self.unscheduled_cap
-            ):
-                self.incumbent.placement = placement
-                self.incumbent.objective = objective
-                self._progress("lp-guided", self.lp.value if self.lp else None)
+            movable = self._dispatchable
+            kept = {r: v for r, v in placement.items() if r not in movable}
+            for candidate in (placement, dispatch(self.problem, self.cand, trial, kept)):
+                objective = self._objective(candidate)
+                tries.append(objective)
+                if objective < self.incumbent.objective and (
+                    not self.dominating
+                    or _unscheduled_priority(self.problem, candidate) <= self.unscheduled_cap
+                ):
+                    self.incumbent.placement = candidate
+                    self.incumbent.objective = objective
+                    self._progress("lp-guided", self.lp.value if self.lp else None)
         self.guided_objectives.extend(tries)
         self.stats["lp_guided_objectives"] = self.guided_objectives
 
@@ -600,6 +613,9 @@ class Engine:
         iterations = improved = 0
         deterministic_used = 0.0
         outcomes: dict[str, int] = {}
+        # neighbourhood kind -> [sub-solves, improvements, objective gained, seconds]
+        by_kind: dict[str, list[float]] = {}
+        polished_at = self.incumbent.objective + 1
         budget = self._time_left() * _DETERMINISTIC_UNITS_PER_S
         while True:
             if self.options.deterministic and deterministic_used >= budget:
@@ -611,8 +627,18 @@ class Engine:
                 if self.options.deterministic:
                     self.stats["deterministic_run_cut_by_wall_clock"] = True
                 break
-            free, cells, windowed = self._choose_neighbourhood(iterations)
+            if (
+                not self.options.deterministic
+                and iterations % _POLISH_EVERY == 0
+                and self.incumbent.objective < polished_at
+            ):
+                polished_at = self._polish_incumbent()
+            free, cells, windowed, label = self._choose_neighbourhood(iterations)
             iterations += 1
+            step_started = self.clock.elapsed()
+            before = self.incumbent.objective
+            kind_stats = by_kind.setdefault(label, [0, 0, 0, 0.0])
+            kind_stats[0] += 1
             if not free:
                 continue
             builder = ModelBuilder(
@@ -662,7 +688,10 @@ class Engine:
                 continue
             placement = _read(sm, solver, self.incumbent.placement, free)
             objective = self._objective(placement)
+            kind_stats[3] += self.clock.elapsed() - step_started
             if objective < self.incumbent.objective:
+                kind_stats[1] += 1
+                kind_stats[2] += before - objective
                 improved += 1
                 self.incumbent.placement = placement
                 self.incumbent.objective = objective
@@ -675,8 +704,14 @@ class Engine:
         self.stats["lns_final_window_minutes"] = self.lns_window
         self.stats["lns_improvements"] = improved
         self.stats["lns_outcomes"] = outcomes
+        self.stats["lns_by_kind"] = {
+            k: [int(n), int(better), int(gain), round(seconds, 2)]
+            for k, (n, better, gain, seconds) in sorted(by_kind.items())
+        }
 
-    def _choose_neighbourhood(self, iteration: int) -> tuple[set[int], set[tuple[int, int]], bool]:
+    def _choose_neighbourhood(
+        self, iteration: int
+    ) -> tuple[set[int], set[tuple[int, int]], bool, str]:
         """Cells, the requests they free, and whether it is a time-window neighbourhood.
 
         Cycles through (a) a request that waits long or is unscheduled: a time window
@@ -698,15 +733,20 @@ class Engine:
         window: tuple[int, int] | None = None
         pulled: set[int] = set()
         kind = iteration % _LNS_KINDS
+        label = "providers"
         if kind == 0:
             focus = self._pick_focus()
             if focus is not None and self._partners(focus):
                 cells = self._focus_cells(focus)
+                label = "linked"
             elif focus is not None:
                 cells, window, pulled = self._pull_cells(focus)
+                label = "pull"
         elif kind == 2:
             cells, window = self._window_cells()
+            label = "window"
         if not cells:
+            label = "providers"
             size = min(n_providers, self.lns_size)
             chosen = rng.choice(n_providers, size=size, replace=False).tolist()
             first = int(rng.integers(n_days))
@@ -742,7 +782,26 @@ class Engine:
             )
             waiting = [waiting[i] for i in order[:_LNS_UNSCHEDULED]]
         free.update(waiting)
-        return free, cells, window is not None
+        return free, cells, window is not None, label
+
+    def _polish_incumbent(self) -> int:
+        """Pull visits and same-day sequences of the incumbent earlier (:func:`pull_earlier`);
+        return the incumbent's objective afterwards."""
+        limit = min(_POLISH_IN_SEARCH_S, self.clock.left() - self.reserve_s - self.margin_s)
+        if limit <= 0.05:
+            return self.incumbent.objective
+        polished = pull_earlier(
+            self.problem, self.cand, self.incumbent.placement, self.weights, time_limit_s=limit
+        )
+        objective = self._objective(polished)
+        if objective < self.incumbent.objective and (
+            not self.dominating
+            or _unscheduled_priority(self.problem, polished) <= self.unscheduled_cap
+        ):
+            self.incumbent.placement = polished
+            self.incumbent.objective = objective
+            self._progress("polish", self.incumbent.bound)
+        return self.incumbent.objective
 
     def _window_cells(self) -> tuple[set[tuple[int, int]], tuple[int, int] | None]:
         """Every provider of the day of a random visit, and a window of ``lns_window``
