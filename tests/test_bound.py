@@ -404,7 +404,9 @@ def test_fine_slots_at_session_starts_only_tighten() -> None:
     assert previous > lp_lower_bound(problem, cand, slot_minutes=60).value  # type: ignore[union-attr]
 
 
-def test_the_engine_skips_the_lp_above_its_size_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_above_its_size_limits_only_the_mean_busy_time_lp_runs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     import importlib
 
     from psr_sched import validate
@@ -412,9 +414,11 @@ def test_the_engine_skips_the_lp_above_its_size_limit(monkeypatch: pytest.Monkey
 
     engine = importlib.import_module("psr_sched.solver.solve")
     monkeypatch.setattr(engine, "_LP_MAX_OPTIONS", 10)
+    monkeypatch.setattr(engine, "_LP_FINE_MAX_OPTIONS", 10)
     clinic = generate_clinic(seed=11, providers=8, exam_rooms=5, procedure_rooms=1, days=3)
     result = solve(clinic, SolveOptions(time_limit_s=2, workers=2, seed=0))
     assert validate(clinic, result).ok
-    assert result.stats["lp"] == "skipped: more than 10 options"
-    assert "lp_bound" not in result.stats
-    assert not str(result.stats["bound_source"]).startswith("lp")
+    # The relaxation runs on every size; the time-indexed LP only below its limits.
+    assert isinstance(result.stats["lp"], dict)
+    assert result.stats["lp"]["bound"] == result.stats["lp_bound"]
+    assert not any(str(key).startswith("lp_") and key.endswith("min") for key in result.stats)

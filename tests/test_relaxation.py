@@ -118,8 +118,8 @@ def test_slot_length_follows_the_column_budget() -> None:
         days=5,
     )
     cand = build_candidates(problem)
-    assert choose_slot_grains(cand, 10**9) == 1
-    assert choose_slot_grains(cand, 1) == 60 // cand.grain
+    assert choose_slot_grains(problem, cand, 10**9) == 1
+    assert choose_slot_grains(problem, cand, 1) == 60 // cand.grain
 
 
 @settings(

@@ -65,11 +65,13 @@ class SolveOptions:
         it the full model gets the whole time limit; above 30,000 options (where loading
         it alone could overrun the limit) it is skipped and the constructions stand.
     lp : bool
-        Solve the time-indexed LP relaxation (:mod:`psr_sched.solver.bound`) after the
-        greedy construction, with up to ``lp_share`` of the time limit: its optimum is a
-        proven lower bound (reported when tighter than CP-SAT's) and its fractional
-        schedule guides a second construction.  Skipped in lexicographic mode and above
-        150,000 candidate options (where it does not converge in time).
+        Solve the relaxations after the greedy construction, with up to ``lp_share`` of
+        the time limit: the mean-busy-time LP (:mod:`psr_sched.solver.relaxation`) on
+        every size, its slots sized to converge within a quarter of the limit, and on
+        small problems or problems with a front desk the time-indexed LP
+        (:mod:`psr_sched.solver.bound`) too.  Their optimum is a proven lower bound
+        (reported when tighter than CP-SAT's) and their fractional schedules guide the
+        constructions and dispatches that follow.  Skipped in lexicographic mode.
     lp_share : float
         Largest share of the time limit the LP may take, in (0, 1].  Default 0.45.
     callback : ProgressCallback or None

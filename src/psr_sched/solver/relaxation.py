@@ -151,10 +151,28 @@ def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return merged
 
 
-def choose_slot_grains(cand: Candidates, max_columns: int) -> int:
+def choose_slot_grains(problem: Problem, cand: Candidates, max_columns: int) -> int:
     """The fewest grains per slot that keep the LP under ``max_columns`` columns (estimated
-    from the options' busy grains, at most one hour)."""
-    busy = sum(o.hi - o.lo + o.duration for o in cand.options)
+    from the busy grains of one request of each class, as the LP builds them; at most one
+    hour)."""
+    linked: set[int] = set()
+    for r, request in enumerate(problem.requests):
+        for link in request.links:
+            linked.update((r, problem.request_index[link.request_id]))
+    seen: set[tuple[object, ...]] = set()
+    busy = 0
+    for r, opts in enumerate(cand.by_request):
+        if not opts or r in cand.locked:
+            continue
+        key = _class_key(cand, problem, r, linked)
+        if key in seen:
+            continue
+        seen.add(key)
+        by_provider: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        for o in opts:
+            opt = cand.options[o]
+            by_provider[opt.provider].append((opt.lo, opt.hi + opt.duration))
+        busy += sum(b - a for spans in by_provider.values() for a, b in _merge(spans))
     grain = cand.grain
     for slot in (1, 2, 3, 4, 6, 12):
         if slot * grain > 60:
