@@ -1128,6 +1128,8 @@ ENGINE_KEYS = (
     "lp_bound",
     "lp_optimal",
     "lp_guided_objectives",
+    "start_lp",
+    "start_lp_objective",
     "full_model",
     "cpsat_status",
     "model_build_s",

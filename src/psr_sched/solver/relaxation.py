@@ -151,6 +151,67 @@ def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return merged
 
 
+def _capacities(
+    problem: Problem, cand: Candidates, held: dict[int, tuple[int, int]], horizon: int
+) -> tuple[IntArray, IntArray, dict[str, int], float, dict[tuple[int, int], int]]:
+    """Per grain up to ``horizon``: each provider's bookable grains and each room kind's open
+    rooms, with the ``held`` visits (request → option, start) taken off; the objective those
+    visits and the requests without options add as a constant; visits held per
+    (provider, day).  Room kinds are indexed in sorted order."""
+    weights = problem.weights
+    grain = cand.grain
+    provider_grains = np.zeros((len(problem.providers), horizon), dtype=np.int64)
+    for block in cand.blocks:
+        provider_grains[block.provider, block.start : block.end] = 1
+    kind_index = {kind: i for i, kind in enumerate(sorted({pool.kind for pool in cand.pools}))}
+    room_grains = np.zeros((len(kind_index), horizon), dtype=np.int64)
+    for pool in cand.pools:
+        for spans in pool.open_spans:
+            for s, e in spans:
+                room_grains[kind_index[pool.kind], s:e] += len(pool.rooms)
+    constant = 0.0
+    day_visits: dict[tuple[int, int], int] = defaultdict(int)
+    for r, (o, t) in sorted(held.items()):
+        opt = cand.options[o]
+        provider_grains[opt.provider, t : t + opt.duration] -= 1
+        if opt.pool >= 0:
+            room_grains[kind_index[cand.pools[opt.pool].kind], t : t + opt.duration] -= 1
+        day_visits[(opt.provider, opt.day)] += 1
+        constant += (
+            weights.access_wait
+            * problem.requests[r].priority
+            * (t * grain - cand.earliest_minute[r])
+        )
+        if not opt.in_network and weights.out_of_network is not None:
+            constant += weights.out_of_network
+    for r, opts in enumerate(cand.by_request):
+        if not opts:
+            constant += weights.unscheduled * problem.requests[r].priority
+    return provider_grains, room_grains, kind_index, constant, day_visits
+
+
+def _request_classes(
+    problem: Problem, cand: Candidates, include: set[int] | None = None
+) -> list[_Class]:
+    """Classes of the requests with options that are not locked (and are in ``include``,
+    when given); a linked request is a class of its own."""
+    linked: set[int] = set()
+    for r, request in enumerate(problem.requests):
+        for link in request.links:
+            linked.update((r, problem.request_index[link.request_id]))
+    by_key: dict[tuple[object, ...], _Class] = {}
+    for r, opts in enumerate(cand.by_request):
+        if not opts or r in cand.locked or (include is not None and r not in include):
+            continue
+        key = _class_key(cand, problem, r, linked)
+        found = by_key.get(key)
+        if found is None:
+            by_key[key] = _Class([r], problem.requests[r].priority, cand.earliest_minute[r], opts)
+        else:
+            found.members.append(r)
+    return list(by_key.values())
+
+
 def choose_slot_grains(problem: Problem, cand: Candidates, max_columns: int) -> int:
     """The fewest grains per slot that keep the LP under ``max_columns`` columns (estimated
     from the busy grains of one request of each class, as the LP builds them; at most one
@@ -211,64 +272,25 @@ def mean_busy_time(
     t0 = time.perf_counter()
     weights = problem.weights
     grain = cand.grain
-    n_requests = len(problem.requests)
     size = max(cand.day_end, default=0) + 1
     n_slots = -(-size // slot_grains)
     horizon = n_slots * slot_grains
 
     # -- capacities (grains), locked visits taken off -------------------------------------
-    provider_grains = np.zeros((len(problem.providers), horizon), dtype=np.int64)
-    for block in cand.blocks:
-        provider_grains[block.provider, block.start : block.end] = 1
-    kinds = sorted({pool.kind for pool in cand.pools})
-    kind_index = {kind: i for i, kind in enumerate(kinds)}
-    room_grains = np.zeros((len(kinds), horizon), dtype=np.int64)
-    for pool in cand.pools:
-        for spans in pool.open_spans:
-            for s, e in spans:
-                room_grains[kind_index[pool.kind], s:e] += len(pool.rooms)
-    constant = 0.0
-    day_visits: dict[tuple[int, int], int] = defaultdict(int)
-    for r in sorted(cand.locked):
-        opt = cand.options[cand.by_request[r][0]]
-        t = opt.lo
-        provider_grains[opt.provider, t : t + opt.duration] -= 1
-        if opt.pool >= 0:
-            room_grains[kind_index[cand.pools[opt.pool].kind], t : t + opt.duration] -= 1
-        day_visits[(opt.provider, opt.day)] += 1
-        constant += (
-            weights.access_wait
-            * problem.requests[r].priority
-            * (t * grain - cand.earliest_minute[r])
-        )
-        if not opt.in_network and weights.out_of_network is not None:
-            constant += weights.out_of_network
-    for r in range(n_requests):
-        if not cand.by_request[r]:
-            constant += weights.unscheduled * problem.requests[r].priority
+    locked = {
+        r: (cand.by_request[r][0], cand.options[cand.by_request[r][0]].lo) for r in cand.locked
+    }
+    provider_grains, room_grains, kind_index, constant, day_visits = _capacities(
+        problem, cand, locked, horizon
+    )
+    kinds = sorted(kind_index, key=kind_index.__getitem__)
     provider_cap = np.maximum(
         provider_grains.reshape(len(problem.providers), n_slots, slot_grains).sum(axis=2), 0
     )
     room_cap = np.maximum(room_grains.reshape(len(kinds), n_slots, slot_grains).sum(axis=2), 0)
 
     # -- classes ------------------------------------------------------------------------
-    linked: set[int] = set()
-    for r, request in enumerate(problem.requests):
-        for link in request.links:
-            linked.update((r, problem.request_index[link.request_id]))
-    by_key: dict[tuple[object, ...], _Class] = {}
-    for r in range(n_requests):
-        if not cand.by_request[r] or r in cand.locked:
-            continue
-        class_key = _class_key(cand, problem, r, linked)
-        found = by_key.get(class_key)
-        if found is None:
-            by_key[class_key] = _Class(
-                [r], problem.requests[r].priority, cand.earliest_minute[r], cand.by_request[r]
-            )
-        else:
-            found.members.append(r)
-    classes = list(by_key.values())
+    classes = _request_classes(problem, cand)
 
     # -- columns ------------------------------------------------------------------------
     col_class: list[IntArray] = []

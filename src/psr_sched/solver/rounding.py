@@ -33,7 +33,7 @@ import numpy as np
 from psr_sched.problem import Problem
 from psr_sched.solver.candidates import Candidates
 from psr_sched.solver.greedy import GreedyBuilder, Placement, fill
-from psr_sched.solver.relaxation import _Class, _class_key, _solve
+from psr_sched.solver.relaxation import _capacities, _Class, _request_classes, _solve
 
 __all__ = ["StartLp", "round_starts", "start_lp", "start_lp_columns"]
 
@@ -81,23 +81,7 @@ class StartLp:
 def _classes(
     problem: Problem, cand: Candidates, fixed: Placement, requests: set[int]
 ) -> list[_Class]:
-    linked: set[int] = set()
-    for r, request in enumerate(problem.requests):
-        for link in request.links:
-            linked.update((r, problem.request_index[link.request_id]))
-    by_key: dict[tuple[object, ...], _Class] = {}
-    for r in range(len(problem.requests)):
-        if not cand.by_request[r] or r in cand.locked or r in fixed or r not in requests:
-            continue
-        key = _class_key(cand, problem, r, linked)
-        found = by_key.get(key)
-        if found is None:
-            by_key[key] = _Class(
-                [r], problem.requests[r].priority, cand.earliest_minute[r], cand.by_request[r]
-            )
-        else:
-            found.members.append(r)
-    return list(by_key.values())
+    return _request_classes(problem, cand, {r for r in requests if r not in fixed})
 
 
 def start_lp_columns(
@@ -128,35 +112,13 @@ def start_lp(
     grain = cand.grain
     horizon = max(cand.day_end, default=0) + 1
     n_providers = len(problem.providers)
-    provider_grains = np.zeros((n_providers, horizon), dtype=np.int64)
-    for block in cand.blocks:
-        provider_grains[block.provider, block.start : block.end] = 1
-    kinds = sorted({pool.kind for pool in cand.pools})
-    kind_index = {kind: i for i, kind in enumerate(kinds)}
-    room_grains = np.zeros((len(kinds), horizon), dtype=np.int64)
-    for pool in cand.pools:
-        for spans in pool.open_spans:
-            for s, e in spans:
-                room_grains[kind_index[pool.kind], s:e] += len(pool.rooms)
     held = dict(fixed)
     for r in cand.locked:
         held.setdefault(r, (cand.by_request[r][0], cand.options[cand.by_request[r][0]].lo))
-    constant = 0.0
-    day_visits: dict[tuple[int, int], int] = defaultdict(int)
-    for r, (o, t) in held.items():
-        opt = cand.options[o]
-        provider_grains[opt.provider, t : t + opt.duration] -= 1
-        if opt.pool >= 0:
-            room_grains[kind_index[cand.pools[opt.pool].kind], t : t + opt.duration] -= 1
-        day_visits[(opt.provider, opt.day)] += 1
-        constant += (
-            weights.access_wait
-            * problem.requests[r].priority
-            * (t * grain - cand.earliest_minute[r])
-        )
-    for r in range(len(problem.requests)):
-        if not cand.by_request[r]:
-            constant += weights.unscheduled * problem.requests[r].priority
+    provider_grains, room_grains, kind_index, constant, day_visits = _capacities(
+        problem, cand, held, horizon
+    )
+    kinds = sorted(kind_index, key=kind_index.__getitem__)
     classes = _classes(problem, cand, held, requests)
 
     parts: dict[str, list[np.ndarray]] = defaultdict(list)

@@ -102,6 +102,10 @@ _START_LP_LIMIT_SHARE = 0.3
 #: Above this many columns HiGHS's time grows much faster than the columns (L0, 557k
 #: columns and twice M0's rows, was not optimal after 70 s) and the LP is skipped.
 _START_LP_MAX_COLUMNS = 450_000
+#: Its HiGHS limit, in estimated times: M0 (208k columns, estimated 8.3 s) took 12-18 s
+#: with the machine's load, and a cut LP is not used (at twice the estimate a 600 s run
+#: lost it and ended 9.8 % above the bound, against 6.6 % for the 60 s runs that had it).
+_START_LP_TIME_FACTOR = 4.0
 #: Skipped too when the mean-busy-time LP leaves more than this share of the placeable
 #: requests out: on overloaded weeks it converges slowly (M0-110: 37 s for 216k columns,
 #: where M0 takes 12 s for 350k).
@@ -558,7 +562,7 @@ class Engine:
             cand,
             kept,
             self._dispatchable,
-            time_limit_s=max(0.05, min(wall - 0.5, 2 * estimate)),
+            time_limit_s=max(0.05, min(wall - 0.5, _START_LP_TIME_FACTOR * estimate)),
         )
         self.stats["start_lp"] = slp.stats()
         if not slp.optimal:
