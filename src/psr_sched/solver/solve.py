@@ -344,6 +344,20 @@ class Engine:
         """The one of two placements with the lower search objective (``first`` on ties)."""
         return first if self._objective(first) <= self._objective(second) else second
 
+    def _offer(self, placement: Placement, phase: str, bound: int | None) -> int:
+        """Make ``placement`` the incumbent when its objective is lower (and, when the
+        unscheduled term dominates, it leaves no more priority out than the first
+        schedule); return its objective."""
+        objective = self._objective(placement)
+        if objective < self.incumbent.objective and (
+            not self.dominating
+            or _unscheduled_priority(self.problem, placement) <= self.unscheduled_cap
+        ):
+            self.incumbent.placement = placement
+            self.incumbent.objective = objective
+            self._progress(phase, bound)
+        return objective
+
     def _progress(self, phase: str, bound: int | None = None) -> None:
         event = Progress(
             phase,
@@ -481,23 +495,24 @@ class Engine:
         if self.options.deterministic and not lb.optimal:
             self.stats["deterministic_run_cut_by_wall_clock"] = True
         else:
-            self._guided_constructions(lb)
-            self._start_lp_construction(lb)
+            kept = self._guided_constructions(lb)
+            self._start_lp_construction(lb, kept)
         left = min(
             budget - (self.clock.elapsed() - started), self.clock.left() - self.reserve_s - 0.1
         )
         if time_indexed and left > 0.2:
             self._time_indexed_relaxation(left)
 
-    def _guided_constructions(self, guide: LpGuide) -> None:
+    def _guided_constructions(self, guide: LpGuide) -> Placement:
         """LP-guided constructions in both orders, then with noisy mean starts; each also
         as a dispatch (:mod:`psr_sched.solver.dispatch`) around its linked, pinned and
-        locked visits."""
+        locked visits.  Return those visits of the first construction."""
         if self._dispatchable is None:
             self._dispatchable = dispatchable(self.problem, self.cand)
         grain = self.cand.grain
         noise = _GUIDED_NOISE_MINUTES / grain
         tries = []
+        first: Placement = {}
         for attempt in range(_GUIDED_TRIES + 1):
             if attempt and self.clock.left() < self.reserve_s + self.margin_s:
                 break
@@ -509,22 +524,18 @@ class Engine:
             placement = guided(self.problem, self.cand, trial, self.core, order)
             movable = self._dispatchable
             kept = {r: v for r, v in placement.items() if r not in movable}
+            if not attempt:
+                first = kept
+            bound = self.lp.value if self.lp else None
             for candidate in (placement, dispatch(self.problem, self.cand, trial, kept)):
-                objective = self._objective(candidate)
-                tries.append(objective)
-                if objective < self.incumbent.objective and (
-                    not self.dominating
-                    or _unscheduled_priority(self.problem, candidate) <= self.unscheduled_cap
-                ):
-                    self.incumbent.placement = candidate
-                    self.incumbent.objective = objective
-                    self._progress("lp-guided", self.lp.value if self.lp else None)
+                tries.append(self._offer(candidate, "lp-guided", bound))
         self.guided_objectives.extend(tries)
         self.stats["lp_guided_objectives"] = self.guided_objectives
+        return first
 
-    def _start_lp_construction(self, guide: LpGuide) -> None:
-        """The start-indexed LP around the linked, pinned and locked visits of the first
-        LP-guided construction, rounded into a schedule and pulled earlier
+    def _start_lp_construction(self, guide: LpGuide, kept: Placement) -> None:
+        """The start-indexed LP around ``kept``, the linked, pinned and locked visits of the
+        first LP-guided construction, rounded into a schedule and pulled earlier
         (:mod:`psr_sched.solver.rounding`); it replaces the incumbent when better.
 
         Runs when its estimated time fits ``_START_LP_LIMIT_SHARE`` of the time limit and
@@ -544,10 +555,7 @@ class Engine:
             if unplaced > _START_LP_MAX_UNPLACED:
                 self.stats["start_lp"] = f"skipped: the LP leaves {unplaced:.1%} out"
                 return
-        if self._dispatchable is None:
-            self._dispatchable = dispatchable(problem, cand)
-        base = guided(problem, cand, guide, self.core, "start")
-        kept = {r: v for r, v in base.items() if r not in self._dispatchable}
+        assert self._dispatchable is not None  # set by the constructions that gave ``kept``
         columns = start_lp_columns(problem, cand, kept, self._dispatchable)
         estimate = columns / _START_LP_COLUMNS_PER_S
         left = self._time_left() - self.reserve_s - self.margin_s
@@ -576,14 +584,8 @@ class Engine:
         if limit > 0.05:
             polished = pull_earlier(problem, cand, placement, self.weights, time_limit_s=limit)
             placement = self._better(polished, placement)
-        objective = self._objective(placement)
-        self.stats["start_lp_objective"] = objective
-        if objective < self.incumbent.objective and (
-            not self.dominating or _unscheduled_priority(problem, placement) <= self.unscheduled_cap
-        ):
-            self.incumbent.placement = placement
-            self.incumbent.objective = objective
-            self._progress("start-lp", self.lp.value if self.lp else None)
+        bound = self.lp.value if self.lp else None
+        self.stats["start_lp_objective"] = self._offer(placement, "start-lp", bound)
 
     def _time_indexed_relaxation(self, budget: float) -> None:
         """On small problems, the time-indexed LP of :mod:`psr_sched.solver.bound` too:
@@ -876,14 +878,7 @@ class Engine:
         polished = pull_earlier(
             self.problem, self.cand, self.incumbent.placement, self.weights, time_limit_s=limit
         )
-        objective = self._objective(polished)
-        if objective < self.incumbent.objective and (
-            not self.dominating
-            or _unscheduled_priority(self.problem, polished) <= self.unscheduled_cap
-        ):
-            self.incumbent.placement = polished
-            self.incumbent.objective = objective
-            self._progress("polish", self.incumbent.bound)
+        self._offer(polished, "polish", self.incumbent.bound)
         return self.incumbent.objective
 
     def _window_cells(self) -> tuple[set[tuple[int, int]], tuple[int, int] | None]:
