@@ -299,11 +299,21 @@ LP_MIN_LEFT_S = 1.0
 #: Names of the two LP bounds of :func:`instance_bound`, in the order they are solved.
 MBT_LP = "mean-busy-time LP"
 TIME_INDEXED_LP = "time-indexed LP"
+START_LP = "start-indexed LP"
+#: Share of what the mean-busy-time LP leaves of ``--lp-time-limit`` that the start-indexed
+#: LP may take (the time-indexed LP's ladder gets the rest).
+START_LP_SHARE = 0.75
 
 
 def mean_busy_time_bound(problem: Problem, cand: Candidates, time_limit_s: float) -> Bound:
+    """The mean-busy-time LP's bound at one-grain slots; see :func:`_mean_busy_time`."""
+    return _mean_busy_time(problem, cand, time_limit_s)[0]
+
+
+def _mean_busy_time(problem: Problem, cand: Candidates, time_limit_s: float) -> tuple[Bound, Any]:
     """The mean-busy-time LP's bound at one-grain slots (:mod:`psr_sched.solver.relaxation`),
-    or a Bound without value saying why there is none.
+    or a Bound without value saying why there is none; and the LP's outcome (its guide),
+    ``None`` where it did not run.
 
     ``time_limit_s`` is the LP solver's limit (the LP's build is not interrupted); stopped
     early, the LP still gives a proven Lagrangian bound.  Lexicographic weights are not a sum
@@ -312,11 +322,13 @@ def mean_busy_time_bound(problem: Problem, cand: Candidates, time_limit_s: float
     if problem.weights.mode == "lexicographic":
         return Bound(
             None, "none", note="not solved: lexicographic weights are not a sum it can bound"
-        )
+        ), None
     try:
         from psr_sched.solver.relaxation import mean_busy_time
     except ImportError as exc:
-        return Bound(None, "none", note=f"psr_sched.solver.relaxation is not importable ({exc})")
+        return Bound(
+            None, "none", note=f"psr_sched.solver.relaxation is not importable ({exc})"
+        ), None
     t0 = time.perf_counter()
     try:
         lower = mean_busy_time(problem, cand, slot_grains=1, time_limit_s=time_limit_s)
@@ -326,37 +338,80 @@ def mean_busy_time_bound(problem: Problem, cand: Candidates, time_limit_s: float
             "none",
             time.perf_counter() - t0,
             note=f"mean-busy-time LP raised {type(exc).__name__}: {exc}",
-        )
+        ), None
     elapsed = time.perf_counter() - t0
     detail = (
         f"{'optimal' if lower.optimal else 'not optimal'}, {lower.classes:,} request classes, "
         f"{lower.columns:,} columns, {lower.rows:,} rows"
     )
     if lower.value is None:
-        return Bound(None, "none", elapsed, note=f"no dual values came back ({detail})")
+        return Bound(None, "none", elapsed, note=f"no dual values came back ({detail})"), None
     return Bound(
         lower.value,
         f"LP (mean-busy-time-{lower.slot_grains * cand.grain}min)",
         elapsed,
         note=detail,
+    ), lower
+
+
+def start_lp_bound(problem: Problem, cand: Candidates, guide: Any, time_limit_s: float) -> Bound:
+    """The start-indexed LP's bound (:mod:`psr_sched.solver.rounding`, every request free,
+    links and the front desk in its rows), its column generation seeded by ``guide`` (the
+    mean-busy-time LP), or a Bound without value saying why there is none.  Stopped by the
+    limit, it still gives the proven Lagrangian bound of its last duals."""
+    try:
+        from psr_sched.solver.rounding import start_lp
+    except ImportError as exc:
+        return Bound(None, "none", note=f"psr_sched.solver.rounding is not importable ({exc})")
+    t0 = time.perf_counter()
+    free = {r for r, opts in enumerate(cand.by_request) if opts and r not in cand.locked}
+    try:
+        lower = start_lp(problem, cand, {}, free, time_limit_s=time_limit_s, guide=guide)
+    except Exception as exc:  # a report: say what broke and go on with the other bounds
+        return Bound(
+            None,
+            "none",
+            time.perf_counter() - t0,
+            note=f"start-indexed LP raised {type(exc).__name__}: {exc}",
+        )
+    elapsed = time.perf_counter() - t0
+    detail = (
+        f"{'optimal' if lower.optimal else 'not optimal'} after {lower.rounds} rounds, "
+        f"{lower.columns:,} columns ({lower.seeded:,} seeded), {lower.rows:,} rows"
     )
+    if lower.bound is None:
+        return Bound(None, "none", elapsed, note=f"no dual values came back ({detail})")
+    return Bound(lower.bound, "LP (start-indexed)", elapsed, note=detail)
 
 
 def instance_bound(
     problem: Problem, time_limit_s: float, slot_minutes: int | None = None, fine_minutes: int = 0
 ) -> Bound:
-    """The runner's bound of one instance: the larger of two proven LP bounds.
+    """The runner's bound of one instance: the largest of three proven LP bounds.
 
-    The mean-busy-time LP (:func:`mean_busy_time_bound`, one-grain slots) runs first, with
-    the whole ``time_limit_s``; the time-indexed LP (:func:`lp_bound`, its ladder or the
-    ``slot_minutes`` LP alone) then gets what is left of the limit, and is not started when
-    less than :data:`LP_MIN_LEFT_S` is left.  On a tie the mean-busy-time LP's value counts.
-    ``parts`` holds both bounds (with a note where one gave none), ``winner`` the name of the
+    The mean-busy-time LP (one-grain slots) runs first, with the whole ``time_limit_s``;
+    the start-indexed LP (:func:`start_lp_bound`, seeded by it) then gets
+    :data:`START_LP_SHARE` of what is left, and the time-indexed LP (:func:`lp_bound`, its
+    ladder or the ``slot_minutes`` LP alone) the rest; neither is started when less than
+    :data:`LP_MIN_LEFT_S` is left.  On a tie the earlier LP's value counts.  ``parts``
+    holds the three bounds (with a note where one gave none), ``winner`` the name of the
     one taken.
     """
     cand = build_candidates(problem)
     t0 = time.perf_counter()
-    mbt = mean_busy_time_bound(problem, cand, time_limit_s)
+    mbt, guide = _mean_busy_time(problem, cand, time_limit_s)
+    left = time_limit_s - (time.perf_counter() - t0)
+    if guide is None or left < LP_MIN_LEFT_S:
+        start = Bound(
+            None,
+            "none",
+            note="not started: no mean-busy-time LP to seed it"
+            if guide is None
+            else f"not started: {max(0.0, left):.1f} s of the {time_limit_s:g} s limit left "
+            f"after the {MBT_LP}",
+        )
+    else:
+        start = start_lp_bound(problem, cand, guide, START_LP_SHARE * left)
     left = time_limit_s - (time.perf_counter() - t0)
     if left < LP_MIN_LEFT_S:
         ladder = Bound(
@@ -367,7 +422,7 @@ def instance_bound(
         )
     else:
         ladder = lp_bound(problem, left, slot_minutes, fine_minutes, cand=cand)
-    parts = {MBT_LP: mbt, TIME_INDEXED_LP: ladder}
+    parts = {MBT_LP: mbt, START_LP: start, TIME_INDEXED_LP: ladder}
     elapsed = time.perf_counter() - t0
     found = [(b.value, name, b) for name, b in parts.items() if b.value is not None]
     if not found:
@@ -839,6 +894,8 @@ BOUND_HEADER = [
     "instance",
     "mean-busy-time LP",
     "its time (s)",
+    "start-indexed LP",
+    "its time (s)",
     "time-indexed LP",
     "its time (s)",
     "instance bound",
@@ -847,11 +904,12 @@ BOUND_HEADER = [
 
 
 def bound_rows(instances: list[Instance]) -> list[list[str]]:
-    """Per instance: both LP bounds (``none`` when one gave none), the larger, its source."""
+    """Per instance: the three LP bounds (``none`` when one gave none), the largest, its
+    source."""
     rows = []
     for inst in instances:
         cells = []
-        for name in (MBT_LP, TIME_INDEXED_LP):
+        for name in (MBT_LP, START_LP, TIME_INDEXED_LP):
             part = inst.bound.parts.get(name)
             cells += (
                 ["—", "—"]

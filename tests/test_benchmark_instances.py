@@ -381,16 +381,18 @@ def test_the_runner_measures_first_available_beside_greedy() -> None:
 # -- the instance bound -------------------------------------------------------------------
 
 
-def test_instance_bound_is_the_larger_lp_and_lists_both() -> None:
+def test_instance_bound_is_the_largest_lp_and_lists_all_three() -> None:
     problem = _tiny()
     floor = compare.first_available_result(problem).objective
     bound = compare.instance_bound(problem, 20.0)
     mbt, ladder = bound.parts[compare.MBT_LP], bound.parts[compare.TIME_INDEXED_LP]
-    assert mbt.value is not None and ladder.value is not None
+    start = bound.parts[compare.START_LP]
+    assert mbt.value is not None and ladder.value is not None and start.value is not None
     assert mbt.source.startswith("LP (mean-busy-time-") and ladder.source.startswith(
         "LP (lp-time-indexed-"
     )
-    assert bound.value == max(mbt.value, ladder.value) <= floor
+    assert start.source == "LP (start-indexed)" and start.note.startswith("optimal")
+    assert bound.value == max(mbt.value, start.value, ladder.value) <= floor
     assert bound.source == bound.parts[bound.winner].source
     # With less than LP_MIN_LEFT_S left after the mean-busy-time LP, the ladder is not started.
     short = compare.instance_bound(problem, compare.LP_MIN_LEFT_S / 2)
@@ -404,31 +406,45 @@ def test_instance_bound_shares_its_limit_and_breaks_ties_for_the_first(
 ) -> None:
     problem = _tiny()
     limits: dict[str, float] = {}
-    values = {"mbt": 100, "ladder": 100}
+    values = {"mbt": 100, "start": 100, "ladder": 100}
 
     def mbt(problem: Problem, cand: Any, time_limit_s: float) -> Any:
         limits["mbt"] = time_limit_s
-        return compare.Bound(values["mbt"], "LP (mbt)")
+        return compare.Bound(values["mbt"], "LP (mbt)"), "guide"
+
+    def start(problem: Problem, cand: Any, guide: Any, time_limit_s: float) -> Any:
+        limits["start"] = time_limit_s
+        assert guide == "guide"
+        return compare.Bound(values["start"], "LP (start)")
 
     def ladder(problem: Problem, time_limit_s: float, *args: Any, **kwargs: Any) -> Any:
         limits["ladder"] = time_limit_s
         assert args == (30, 0) and kwargs["cand"] is not None
         return compare.Bound(values["ladder"], "LP (ladder)")
 
-    monkeypatch.setattr(compare, "mean_busy_time_bound", mbt)
+    monkeypatch.setattr(compare, "_mean_busy_time", mbt)
+    monkeypatch.setattr(compare, "start_lp_bound", start)
     monkeypatch.setattr(compare, "lp_bound", ladder)
     tie = compare.instance_bound(problem, 10.0, slot_minutes=30)
-    assert limits["mbt"] == 10.0 and 9.0 < limits["ladder"] <= 10.0  # what is left
+    # The start-indexed LP gets its share of what is left, the ladder what is left then
+    # (all but nothing here: the stand-ins take no time).
+    assert limits["mbt"] == 10.0
+    assert limits["start"] == pytest.approx(compare.START_LP_SHARE * 10.0, rel=0.05)
+    assert 9.0 < limits["ladder"] <= 10.0
     assert (tie.value, tie.source, tie.winner) == (100, "LP (mbt)", compare.MBT_LP)
+    values["start"] = 102
     values["ladder"] = 101
+    higher = compare.instance_bound(problem, 10.0, slot_minutes=30)
+    assert (higher.value, higher.winner) == (102, compare.START_LP)
+    values["start"] = 100
     higher = compare.instance_bound(problem, 10.0, slot_minutes=30)
     assert (higher.value, higher.winner) == (101, compare.TIME_INDEXED_LP)
     row = compare.bound_rows(
         [compare.Instance("demo", "tiny", problem.name, instances.size_of(problem), 1.0, higher)]
     )[0]
-    assert row[1] == "100" and row[3] == "101" and row[5] == "101"
-    assert row[6] == f"{compare.TIME_INDEXED_LP}: LP (ladder)"
-    values["mbt"] = values["ladder"] = None  # type: ignore[assignment]
+    assert row[1] == "100" and row[3] == "100" and row[5] == "101" and row[7] == "101"
+    assert row[8] == f"{compare.TIME_INDEXED_LP}: LP (ladder)"
+    values["mbt"] = values["start"] = values["ladder"] = None  # type: ignore[assignment]
     neither = compare.instance_bound(problem, 10.0, slot_minutes=30)
     assert neither.value is None and neither.note.startswith("no LP bound")
 

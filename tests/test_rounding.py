@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from builders import check, make_problem, provider, request, visit_type
+from bisect import bisect_right
+
+import pytest
+
+from builders import at, check, make_problem, provider, request, visit_type
 from psr_sched import SolveOptions, solve
 from psr_sched.demo import generate_clinic
+from psr_sched.domain import SameDaySequence
 from psr_sched.solver.candidates import build_candidates
+from psr_sched.solver.dispatch import dispatchable
 from psr_sched.solver.extract import evaluate
 from psr_sched.solver.greedy import first_available
+from psr_sched.solver.relaxation import mean_busy_time
 from psr_sched.solver.rounding import round_starts, start_lp, start_lp_columns
 
 
@@ -85,3 +92,46 @@ def test_the_engine_skips_the_start_lp_on_a_desk_week() -> None:
     result = solve(problem, SolveOptions(time_limit_s=2, workers=1, seed=0))
     assert check(problem, result).ok
     assert result.stats["start_lp"] == "skipped: a front desk"
+
+
+def test_column_generation_from_a_guide_reaches_the_whole_lp() -> None:
+    # Seeded with the mean-busy-time LP's options only, the columns that price out enter
+    # until none does: the same optimum as the LP of every start column.
+    problem = generate_clinic(
+        seed=5, providers=5, exam_rooms=3, procedure_rooms=1, days=3, load=0.95
+    ).replace(front_desk=None)
+    cand = build_candidates(problem)
+    free = dispatchable(problem, cand)
+    guide = mean_busy_time(problem, cand, time_limit_s=30)
+    assert guide.optimal
+    whole = start_lp(problem, cand, {}, free, time_limit_s=60)
+    generated = start_lp(problem, cand, {}, free, time_limit_s=60, guide=guide)
+    assert whole.optimal and generated.optimal
+    assert whole.rounds == 1 and generated.seeded < whole.columns
+    assert generated.value == pytest.approx(whole.value, rel=1e-7)
+
+
+def _pair(linked: bool):  # type: ignore[no-untyped-def]
+    # One provider, 08:00-10:00 on two days; B's window opens on Tuesday.
+    links = [SameDaySequence(request_id="A")] if linked else []
+    return make_problem(
+        providers=[provider("P1", session=("08:00", "10:00"))],
+        visit_types=[visit_type("V30", 30)],
+        requests=[
+            request("A", "V30", patient="PT1"),
+            request("B", "V30", patient="PT1", earliest=at("08:00", day=1), links=links),
+        ],
+        days=2,
+    )
+
+
+def test_a_free_same_day_sequence_stays_on_one_day_in_the_lp() -> None:
+    # Unlinked, A starts on Monday; linked (B follows A on the same day), both on Tuesday.
+    days = {}
+    for linked in (False, True):
+        problem = _pair(linked)
+        cand = build_candidates(problem)
+        lp = start_lp(problem, cand, {}, {0, 1}, time_limit_s=10)
+        assert lp.optimal
+        days[linked] = {r: bisect_right(cand.day_start, s) - 1 for s, _, r in lp.targets}
+    assert days == {False: {0: 0, 1: 1}, True: {0: 1, 1: 1}}

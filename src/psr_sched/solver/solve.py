@@ -94,22 +94,18 @@ _POLISH_IN_SEARCH_S = 1.0
 _LP_COLUMNS_PER_S = 40_000
 #: Largest share of the time limit the mean-busy-time LP is sized for.
 _MBT_LIMIT_SHARE = 0.25
-#: Start-indexed LP (:mod:`psr_sched.solver.rounding`): columns HiGHS solves per second
-#: (M0 around its linked visits: about 350k columns in 12 s), and the largest share of the
-#: time limit its estimated time may take.
+#: Start-indexed LP (:mod:`psr_sched.solver.rounding`): columns per second of its column
+#: generation (M0 around its linked visits, 211k columns: 4.7 s; L0, 557k: 24 s), and the
+#: largest share of the time limit its estimated time may take.
 _START_LP_COLUMNS_PER_S = 25_000
 _START_LP_LIMIT_SHARE = 0.3
-#: Above this many columns HiGHS's time grows much faster than the columns (L0, 557k
-#: columns and twice M0's rows, was not optimal after 70 s) and the LP is skipped.
-_START_LP_MAX_COLUMNS = 450_000
+#: Above this many columns the LP is skipped (its build alone takes seconds).
+_START_LP_MAX_COLUMNS = 1_000_000
 #: Its HiGHS limit, in estimated times: M0 (208k columns, estimated 8.3 s) took 12-18 s
-#: with the machine's load, and a cut LP is not used (at twice the estimate a 600 s run
-#: lost it and ended 9.8 % above the bound, against 6.6 % for the 60 s runs that had it).
+#: with the machine's load before column generation, and a cut LP is not used (at twice
+#: the estimate a 600 s run lost it and ended 9.8 % above the bound, against 6.6 % for
+#: the 60 s runs that had it).
 _START_LP_TIME_FACTOR = 4.0
-#: Skipped too when the mean-busy-time LP leaves more than this share of the placeable
-#: requests out: on overloaded weeks it converges slowly (M0-110: 37 s for 216k columns,
-#: where M0 takes 12 s for 350k).
-_START_LP_MAX_UNPLACED = 0.03
 
 
 @dataclass(frozen=True, slots=True)
@@ -345,14 +341,22 @@ class Engine:
         return first if self._objective(first) <= self._objective(second) else second
 
     def _offer(self, placement: Placement, phase: str, bound: int | None) -> int:
-        """Make ``placement`` the incumbent when its objective is lower (and, when the
-        unscheduled term dominates, it leaves no more priority out than the first
-        schedule); return its objective."""
+        """Make ``placement`` the incumbent when its objective is lower (and, in
+        lexicographic mode, it leaves no more priority out than the first schedule);
+        return its objective.
+
+        In weighted mode the objective alone decides, and the cap on the unscheduled
+        priority that the CP-SAT models carry rises to the new incumbent's (L0, seed 0:
+        the start-LP rounding, 2,969,195 against the LP-guided 3,261,050, leaves one more
+        priority out and was refused; the run ended at 2,991,835)."""
         objective = self._objective(placement)
+        unscheduled = _unscheduled_priority(self.problem, placement)
+        lexicographic = self.problem.weights.mode == "lexicographic"
         if objective < self.incumbent.objective and (
-            not self.dominating
-            or _unscheduled_priority(self.problem, placement) <= self.unscheduled_cap
+            not self.dominating or not lexicographic or unscheduled <= self.unscheduled_cap
         ):
+            if self.dominating:
+                self.unscheduled_cap = max(self.unscheduled_cap, unscheduled)
             self.incumbent.placement = placement
             self.incumbent.objective = objective
             self._progress(phase, bound)
@@ -539,22 +543,15 @@ class Engine:
         (:mod:`psr_sched.solver.rounding`); it replaces the incumbent when better.
 
         Runs when its estimated time fits ``_START_LP_LIMIT_SHARE`` of the time limit and
-        half of what is left, it has at most ``_START_LP_MAX_COLUMNS`` columns, the week is
-        not overloaded (``_START_LP_MAX_UNPLACED``) and has no front desk; its rounding is
-        used only when HiGHS proved the LP optimal.
+        half of what is left, it has at most ``_START_LP_MAX_COLUMNS`` columns and the week
+        has no front desk; its rounding is used only when the LP is proven optimal.
         """
         problem, cand = self.problem, self.cand
         if problem.front_desk is not None:
-            # The desk is not in the LP and binds on desk weeks: on M (seed 0) its
-            # rounding came out at 1,580,765 against the LP-guided 1,569,185.
+            # Its desk rows make it slow: on M (seed 0) 38 s around the linked visits (its
+            # rounding then 1,475,480 against the LP-guided 1,773,595), too much of 60 s.
             self.stats["start_lp"] = "skipped: a front desk"
             return
-        placeable = [r for r, opts in enumerate(cand.by_request) if opts]
-        if placeable:
-            unplaced = 1.0 - float(np.sum(guide.placed[placeable])) / len(placeable)
-            if unplaced > _START_LP_MAX_UNPLACED:
-                self.stats["start_lp"] = f"skipped: the LP leaves {unplaced:.1%} out"
-                return
         assert self._dispatchable is not None  # set by the constructions that gave ``kept``
         columns = start_lp_columns(problem, cand, kept, self._dispatchable)
         estimate = columns / _START_LP_COLUMNS_PER_S
@@ -571,6 +568,7 @@ class Engine:
             kept,
             self._dispatchable,
             time_limit_s=max(0.05, min(wall - 0.5, _START_LP_TIME_FACTOR * estimate)),
+            guide=guide,
         )
         self.stats["start_lp"] = slp.stats()
         if not slp.optimal:
@@ -579,11 +577,19 @@ class Engine:
             if self.options.deterministic:
                 self.stats["deterministic_run_cut_by_wall_clock"] = True
             return
-        placement = round_starts(problem, cand, slp.targets, kept)
-        limit = min(1.0, self.clock.left() - self.reserve_s - self.margin_s)
-        if limit > 0.05:
-            polished = pull_earlier(problem, cand, placement, self.weights, time_limit_s=limit)
-            placement = self._better(polished, placement)
+        # In start order, and by priority first (overloaded weeks: on M0-110, seed 0,
+        # 2,888,490 against 3,073,045 in start order; on M0 1,198,105 against 1,189,215).
+        priority = [request.priority for request in problem.requests]
+        orders = (slp.targets, sorted(slp.targets, key=lambda t: (-priority[t[2]], t[0])))
+        placement: Placement | None = None
+        for targets in orders:
+            rounded = round_starts(problem, cand, targets, kept)
+            limit = min(0.5, self.clock.left() - self.reserve_s - self.margin_s)
+            if limit > 0.05:
+                polished = pull_earlier(problem, cand, rounded, self.weights, time_limit_s=limit)
+                rounded = self._better(polished, rounded)
+            placement = rounded if placement is None else self._better(placement, rounded)
+        assert placement is not None
         bound = self.lp.value if self.lp else None
         self.stats["start_lp_objective"] = self._offer(placement, "start-lp", bound)
 
