@@ -20,13 +20,15 @@ each method's ratios to greedy and to first-available in the same repeat (their 
 a single absolute time as the headline: the machine is shared and noisy.
 
 The instance bound, computed once per instance unless ``--no-lp`` (:func:`instance_bound`), is
-the larger of two proven LP bounds: the mean-busy-time LP of :mod:`psr_sched.solver.relaxation`
-at one-grain slots, solved first with the whole ``--lp-time-limit``, and then the time-indexed
-LP of :mod:`psr_sched.solver.bound` with what is left of that limit (finer start slots while
-time allows, see :func:`lp_bound`).  The bound of a run is the larger of the instance bound and
-the run's own proven bound (``result.best_bound``, whose source is
-``result.stats["bound_source"]``); the report lists both LP values and names the source that
-won.  A baseline run that finds no schedule in its time limit is a result, shown as "none".
+the largest of three proven LP bounds: the mean-busy-time LP of
+:mod:`psr_sched.solver.relaxation` at one-grain slots, solved first with the whole
+``--lp-time-limit``; the start-indexed LP of :mod:`psr_sched.solver.rounding` with every
+request free, seeded by it, with :data:`START_LP_SHARE` of what is left; and the time-indexed
+LP of :mod:`psr_sched.solver.bound` with the rest (finer start slots while time allows, see
+:func:`lp_bound`).  The bound of a run is the larger of the instance bound and the run's own
+proven bound (``result.best_bound``, whose source is ``result.stats["bound_source"]``); the
+report lists the three LP values and names the source that won.  A baseline run that finds
+no schedule in its time limit is a result, shown as "none".
 
 The targets section checks, per instance, the engine against greedy, first-available and the
 baseline on every repeat, and the gap targets of :data:`GAP_TARGETS` per family (median gap
@@ -1325,14 +1327,17 @@ def protocol(args: argparse.Namespace) -> list[str]:
         )
         bound = (
             f"- Instance bound, computed once per instance with {args.lp_time_limit:g} s in "
-            "all (`--lp-time-limit`): the larger of two proven LP bounds, (1) the "
+            "all (`--lp-time-limit`): the largest of three proven LP bounds, (1) the "
             "mean-busy-time LP at one-grain slots (`psr_sched.solver.relaxation."
             "mean_busy_time(problem, cand, slot_grains=1, time_limit_s=L)`), solved first with "
-            "the whole limit L (its LP solver's limit; its build is not interrupted), and (2) "
-            "the time-indexed LP of `psr_sched.solver.bound` with what is left of L (not "
-            f"started with less than {LP_MIN_LEFT_S:g} s left), {ladder}. Each instance's "
-            "section and the bounds table list both values and name the one taken (on a tie "
-            "the mean-busy-time LP's)."
+            "the whole limit L (its LP solver's limit; its build is not interrupted), (2) the "
+            "start-indexed LP of `psr_sched.solver.rounding.start_lp` with every request free "
+            "(links and front desk in its rows), by column generation seeded with (1)'s "
+            f"options, with {START_LP_SHARE:.0%} of what is left of L (the Lagrangian bound "
+            "of its last duals), and (3) the time-indexed LP of `psr_sched.solver.bound` with "
+            f"the rest (neither started with less than {LP_MIN_LEFT_S:g} s left), {ladder}. "
+            "Each instance's section and the bounds table list the three values and name the "
+            "one taken (on a tie the earlier LP's)."
         )
     return [
         instances,
@@ -1571,7 +1576,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "time-indexed LP "
         "(default: only the ladder's second step at 60-minute slots has them, 15 minutes)",
     )
-    parser.add_argument("--no-lp", action="store_true", help="skip the instance bound (both LPs)")
+    parser.add_argument("--no-lp", action="store_true", help="skip the instance bound (its LPs)")
     parser.add_argument(
         "--no-baseline", action="store_true", help="skip the straightforward CP-SAT model"
     )
