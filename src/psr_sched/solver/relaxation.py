@@ -411,14 +411,13 @@ def mean_busy_time(
     upper_parts = [p_bound, q_bound, demand, m_bound]
     class_of = {klass.members[0]: c for c, klass in enumerate(classes) if len(klass.members) == 1}
     link_rows = _link_rows(problem, cand, class_of, z_class, z_day, d, n_z, cand.locked)
-    for entries, lower, upper_value in link_rows:
-        for column, coefficient in entries:
-            rows_i.append(np.full(len(column), n_rows, dtype=np.int64))
-            cols_i.append(column)
-            vals.append(coefficient)
-        lower_parts.append(np.array([lower]))
-        upper_parts.append(np.array([upper_value]))
-        n_rows += 1
+    link_row, link_col, link_val, link_lower, link_upper = _link_matrix(link_rows, n_rows)
+    rows_i.append(link_row)
+    cols_i.append(link_col)
+    vals.append(link_val)
+    lower_parts.append(link_lower)
+    upper_parts.append(link_upper)
+    n_rows += len(link_rows)
     row = np.concatenate(rows_i)
     col = np.concatenate(cols_i)
     val = np.concatenate(vals)
@@ -541,6 +540,28 @@ def _link_rows(
                     before = [k for k in every if dates[k] <= dates[j] - gap]
                     add(difference(visits(b, upto), visits(a, before)), -np.inf, 0.0)
     return rows
+
+
+def _link_matrix(
+    rows: list[_LinkRow], first: int
+) -> tuple[IntArray, IntArray, FloatArray, FloatArray, FloatArray]:
+    """The entries (row, column, value) and the row sides of ``rows``, numbered from
+    ``first``."""
+    row_i: list[IntArray] = [np.zeros(0, dtype=np.int64)]
+    col_i: list[IntArray] = [np.zeros(0, dtype=np.int64)]
+    val_i: list[FloatArray] = [np.zeros(0)]
+    for k, (entries, _lower, _upper) in enumerate(rows):
+        for column, coefficient in entries:
+            row_i.append(np.full(len(column), first + k, dtype=np.int64))
+            col_i.append(column)
+            val_i.append(np.asarray(coefficient, dtype=np.float64))
+    return (
+        np.concatenate(row_i),
+        np.concatenate(col_i),
+        np.concatenate(val_i),
+        np.array([lower for _, lower, _ in rows], dtype=np.float64),
+        np.array([upper for _, _, upper in rows], dtype=np.float64),
+    )
 
 
 def _day_of_slots(cand: Candidates, n_slots: int, slot_grains: int) -> IntArray:

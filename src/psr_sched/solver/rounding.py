@@ -51,12 +51,16 @@ from psr_sched.solver.greedy import GreedyBuilder, LpGuide, Placement, fill
 from psr_sched.solver.relaxation import (
     _capacities,
     _Class,
+    _link_matrix,
     _link_rows,
     _quiet_highs,
     _request_classes,
     _safe_bound,
 )
 
+#: The column generation starts from the options a guide puts more than this share of a
+#: class in.
+_SEED_SHARE = 1e-6
 #: At most this many columns of one class enter per round (the most negative first).
 _PRICED_PER_CLASS = 150
 #: A column enters the start-indexed LP when its reduced cost is below minus this.
@@ -142,13 +146,12 @@ def start_lp(
     time_limit_s: float,
     threads: int = 1,
     guide: LpGuide | None = None,
-    share_min: float = 1e-6,
 ) -> StartLp:
     """Build and solve the start-indexed LP of ``requests`` around ``fixed``; see the module
     docstring.  A request linked to another must be free with all of its partners or fixed
     with them (the engine fixes linked ones: the rounding places free requests alone).
 
-    ``guide``: the columns of the options where it puts more than ``share_min`` of a class
+    ``guide``: the columns of the options where it puts more than ``_SEED_SHARE`` of a class
     start the column generation (all columns when ``None``)."""
     t0 = time.perf_counter()
     weights = problem.weights
@@ -168,7 +171,7 @@ def start_lp(
     for c, klass in enumerate(classes):
         for j, o in enumerate(klass.options):
             seeded = guide is None or (
-                sum(guide.option_share[cand.by_request[m][j]] for m in klass.members) > share_min
+                sum(guide.option_share[cand.by_request[m][j]] for m in klass.members) > _SEED_SHARE
             )
             opt = cand.options[o]
             starts = np.arange(opt.lo, opt.hi + 1, dtype=np.int64)
@@ -272,19 +275,15 @@ def start_lp(
     link_rows = _link_rows(
         problem, cand, class_of, y["c"], y["day"], np.ones(n_y), n_y, cand.locked
     )
-    if link_rows:
-        rows_i, cols_i, vals_i = [row], [col], [val]
-        lowers, uppers = [lower_rows], [upper_rows]
-        for entries, lower, upper_value in link_rows:
-            for column, coefficient in entries:
-                rows_i.append(np.full(len(column), n_rows, dtype=np.int64))
-                cols_i.append(column)
-                vals_i.append(coefficient)
-            lowers.append(np.array([lower]))
-            uppers.append(np.array([upper_value]))
-            n_rows += 1
-        row, col, val = np.concatenate(rows_i), np.concatenate(cols_i), np.concatenate(vals_i)
-        lower_rows, upper_rows = np.concatenate(lowers), np.concatenate(uppers)
+    link_row, link_col, link_val, link_lower, link_upper = _link_matrix(link_rows, n_rows)
+    row, col, val = (
+        np.concatenate([row, link_row]),
+        np.concatenate([col, link_col]),
+        np.concatenate([val, link_val]),
+    )
+    lower_rows = np.concatenate([lower_rows, link_lower])
+    upper_rows = np.concatenate([upper_rows, link_upper])
+    n_rows += len(link_rows)
     build_s = time.perf_counter() - t0
 
     t1 = time.perf_counter()
@@ -401,7 +400,6 @@ def _column_generation(
         columns.append(new)
         left = time_limit_s - (time.perf_counter() - t0)
         if left <= 0.01:
-            optimal = False
             break
         # HiGHS counts its limit over all runs of one instance.
         h.setOptionValue("time_limit", h.getRunTime() + max(0.01, left))
@@ -409,8 +407,7 @@ def _column_generation(
         rounds += 1
         solution = h.getSolution()
         if h.getModelStatus() != highspy.HighsModelStatus.kOptimal or not solution.dual_valid:
-            optimal = False
-            break
+            break  # ``optimal`` is False: columns were still pricing out
         duals = np.asarray(solution.row_dual, dtype=np.float64)
         reduced = cost - np.bincount(col, weights=val * duals[row], minlength=n_cols)
         new = np.flatnonzero(~active & (reduced < -_PRICE_TOLERANCE))
